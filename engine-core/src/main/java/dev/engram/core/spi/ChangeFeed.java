@@ -10,7 +10,8 @@ import reactor.core.publisher.Flux;
 public interface ChangeFeed {
 
     /**
-     * Emits the thread's new head version after appends (by this process and, with {@link Capability#SHARED_STORAGE},
+     * Emits the thread's current head once the subscription is live (so nothing appended in between is missed),
+     * then its new head version after appends (by this process and, with {@link Capability#SHARED_STORAGE},
      * by others) and 0 after a delete. Never completes on its own; cancel to stop. Must not block the publishing writer.
      */
     Flux<Long> heads(ThreadKey key);

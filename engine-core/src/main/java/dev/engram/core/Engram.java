@@ -1,0 +1,102 @@
+package dev.engram.core;
+
+import dev.engram.core.config.EngramConfig;
+import dev.engram.core.model.Page;
+import dev.engram.core.model.ThreadInfo;
+import dev.engram.core.model.ThreadKey;
+import dev.engram.core.model.ThreadQuery;
+import dev.engram.core.spi.Backend;
+import dev.engram.core.spi.BackendContext;
+import dev.engram.core.spi.BackendProvider;
+import dev.engram.core.spi.BackendProviders;
+import dev.engram.core.thread.ThreadEngine;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import reactor.core.publisher.Mono;
+
+/**
+ * An open engine: threads over one backend. Thread-safe; open one per application and share it.
+ *
+ * <pre>{@code
+ * try (Engram engram = Engram.open(EngramConfig.load())) {
+ *     ThreadHandle chat = engram.thread("user-42:chat-7");
+ *     chat.append(Change.message(Message.user("hi"))).subscribe();
+ * }
+ * }</pre>
+ */
+public final class Engram implements AutoCloseable {
+
+    private static final Duration CLOSE_TIMEOUT = Duration.ofSeconds(30);
+
+    private final ThreadEngine engine;
+    private final Backend backend;
+    private final String providerName;
+
+    private Engram(ThreadEngine engine, Backend backend, String providerName) {
+        this.engine = engine;
+        this.backend = backend;
+        this.providerName = providerName;
+    }
+
+    /** Opens an engine on the provider the config names (see {@link BackendProviders#select}). */
+    public static Engram open(EngramConfig config) {
+        return open(config, Clock.systemUTC());
+    }
+
+    /** Opens an engine whose timestamps and expiry follow {@code clock}. */
+    public static Engram open(EngramConfig config, Clock clock) {
+        Objects.requireNonNull(config, "config");
+        Objects.requireNonNull(clock, "clock");
+        BackendProvider provider = BackendProviders.select(config);
+        Backend backend = provider.create(new BackendContext(config.providerOptions(provider.name()), clock));
+        return new Engram(new ThreadEngine(backend, config, clock), backend, provider.name());
+    }
+
+    /** Opens an engine with the default configuration: {@code engram.yaml} if present, the environment, else the local provider under {@code ./data}. */
+    public static Engram open() {
+        return open(EngramConfig.load());
+    }
+
+    /** A thread of the default tenant in the default namespace. */
+    public ThreadHandle thread(String threadId) {
+        return engine.thread(ThreadKey.of(threadId));
+    }
+
+    public ThreadHandle thread(ThreadKey key) {
+        return engine.thread(Objects.requireNonNull(key, "key"));
+    }
+
+    /** Emits one page of a tenant's threads, filtered by metadata. */
+    public Mono<Page<ThreadInfo>> threads(ThreadQuery query) {
+        return engine.threads(Objects.requireNonNull(query, "query"));
+    }
+
+    /** The name of the provider in use (after any fallback). */
+    public String provider() {
+        return providerName;
+    }
+
+    /** The backend in use, for health checks and for the memory store. */
+    public Backend backend() {
+        return backend;
+    }
+
+    /** Stops background work and closes the backend; completes when both are done. */
+    public Mono<Void> shutdown() {
+        return engine.shutdown().then(backend.close());
+    }
+
+    /** Waits (at most 30 s) for {@link #shutdown()}; for try-with-resources and {@code main}. */
+    @Override
+    public void close() {
+        try {
+            shutdown().toFuture().get(CLOSE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (Exception e) {
+            throw new BackendUnavailableException("engine did not close cleanly: " + e.getMessage(), e);
+        }
+    }
+}
