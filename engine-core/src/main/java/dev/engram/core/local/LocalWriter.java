@@ -42,7 +42,7 @@ import reactor.core.scheduler.Scheduler;
  * The one thread that writes. Writes wait in a bounded queue; the thread takes up to {@code maxBatch} at a time and
  * turns each run of consecutive appends into one group: every append is decided against the thread's head as the
  * group left it, the accepted ones go into one {@link WriteBatch}, written with one {@code write} (synced in
- * {@link SyncMode#ALWAYS}), and only then are their callers answered and their heads published. Other writes
+ * {@link SyncMode#ALWAYS}), and only then are their heads published and their callers answered. Other writes
  * (metadata, deletes, checkpoints) are applied one at a time between groups. The thread also syncs the log in
  * {@link SyncMode#INTERVAL} mode and sweeps expired threads.
  *
@@ -269,7 +269,7 @@ final class LocalWriter {
                 closing = true;
                 queue.add(WAKE);
             }
-            return Mono.fromFuture(terminatedFuture, false);
+            return Mono.fromFuture(terminatedFuture, true);
         });
     }
 
@@ -546,7 +546,7 @@ final class LocalWriter {
             outcomes.add(new Outcome(command, new LogAppended(head + 1, v, false), null));
         }
 
-        /** One write for the whole group, then the answers, then the heads. */
+        /** One write for the whole group, then the new heads, then the answers. */
         void commit() {
             try {
                 for (Pending p : touched.values()) {
@@ -566,16 +566,17 @@ final class LocalWriter {
             for (Pending p : touched.values()) {
                 cache.put(p.key, Optional.ofNullable(p.record));
             }
+            // heads first: a caller that sees its acknowledgement and then watches never gets a stale hint later
+            for (Pending p : touched.values()) {
+                if (p.appended && p.record != null) {
+                    feed.publish(p.key, p.record.version());
+                }
+            }
             for (Outcome o : outcomes) {
                 if (o.error != null) {
                     o.command.fail(o.error);
                 } else {
                     o.command.succeed(o.result);
-                }
-            }
-            for (Pending p : touched.values()) {
-                if (p.appended && p.record != null) {
-                    feed.publish(p.key, p.record.version());
                 }
             }
         }
