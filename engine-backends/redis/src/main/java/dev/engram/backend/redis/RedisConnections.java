@@ -48,8 +48,14 @@ final class RedisConnections {
                     .topologyRefreshOptions(ClusterTopologyRefreshOptions.builder().enableAllAdaptiveRefreshTriggers().build())
                     .build());
             this.client = cluster;
-            this.commands = new Lazy<>(() -> cluster.connectAsync(CODEC).thenApply(c -> (StatefulConnection<String, byte[]>) c));
-            this.pubSub = new Lazy<>(() -> cluster.connectPubSubAsync(CODEC).thenApply(c -> (StatefulRedisPubSubConnection<String, byte[]>) c));
+            // connectAsync needs the slot map loaded; refreshPartitionsAsync loads it without blocking
+            this.commands = new Lazy<>(() -> cluster.refreshPartitionsAsync().toCompletableFuture()
+                    .thenCompose(v -> cluster.connectAsync(CODEC))
+                    .thenApply(c -> (StatefulConnection<String, byte[]>) c));
+            // the command connection loads the slot map that the pub/sub connection needs
+            this.pubSub = new Lazy<>(() -> commands.future()
+                    .thenCompose(c -> cluster.connectPubSubAsync(CODEC))
+                    .thenApply(c -> (StatefulRedisPubSubConnection<String, byte[]>) c));
         } else {
             RedisClient standalone = RedisClient.create();
             standalone.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts).build());
@@ -93,7 +99,7 @@ final class RedisConnections {
             this.opener = opener;
         }
 
-        private synchronized CompletableFuture<T> future() {
+        synchronized CompletableFuture<T> future() {
             if (closed) {
                 return CompletableFuture.failedFuture(new BackendUnavailableException("the Redis backend is closed"));
             }
