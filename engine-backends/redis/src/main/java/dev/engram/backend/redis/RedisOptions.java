@@ -41,6 +41,7 @@ public final class RedisOptions {
 
     private static final List<Option<?>> ALL = List.of(URL, CLUSTER, DB_INDEX, KEY_PREFIX, USERNAME, PASSWORD, TLS, TLS_VERIFY,
             COMMAND_TIMEOUT, CONNECT_TIMEOUT);
+    private static final Pattern HOST_PORT = Pattern.compile("(\\[[0-9A-Fa-f:.]+]|[^:\\[\\]]+)(:[0-9]{1,5})?");
     private static final Pattern PREFIX = Pattern.compile("[A-Za-z0-9._:@|/-]{1,128}");
 
     private RedisOptions() {
@@ -138,8 +139,8 @@ public final class RedisOptions {
         String tail = afterUser.substring(end);
         List<RedisURI> uris = new ArrayList<>();
         for (String host : hosts.split(",", -1)) {
-            if (host.isBlank()) {
-                throw new ConfigurationException(section + "." + URL.name() + " has an empty host: '" + shown + "'");
+            if (!HOST_PORT.matcher(host.trim()).matches()) {
+                throw new ConfigurationException(section + "." + URL.name() + " needs host or host:port for every node: '" + shown + "'");
             }
             try {
                 uris.add(RedisURI.create(scheme + "://" + host.trim() + tail));
