@@ -24,6 +24,7 @@ final class RedisBackend implements Backend {
         this.events = new RedisEventLog(redis, keys, clock);
         this.checkpoints = new RedisCheckpointStore(redis, keys, clock);
         this.changes = new RedisChangeFeed(redis, keys, events::head);
+        redis.openInBackground();
     }
 
     @Override

@@ -13,12 +13,14 @@ import io.lettuce.core.cluster.ClusterTopologyRefreshOptions;
 import io.lettuce.core.cluster.RedisClusterClient;
 import io.lettuce.core.cluster.api.StatefulRedisClusterConnection;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.resource.ClientResources;
 import io.lettuce.core.codec.ByteArrayCodec;
 import io.lettuce.core.codec.RedisCodec;
 import io.lettuce.core.codec.StringCodec;
 import io.lettuce.core.pubsub.StatefulRedisPubSubConnection;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -33,6 +35,13 @@ final class RedisConnections {
     /** Keys are UTF-8 text; values stay bytes, so event payloads are never decoded as text. */
     static final RedisCodec<String, byte[]> CODEC = RedisCodec.of(StringCodec.UTF8, ByteArrayCodec.INSTANCE);
 
+    private static final Object SHARED_LOCK = new Object();
+    /** Event loops and timers shared by every backend of the JVM, as Lettuce recommends; shut down with the last one. */
+    private static @Nullable ClientResources sharedResources;
+    private static int sharedUsers;
+
+    private final ClientResources resources;
+    private final AtomicBoolean closed = new AtomicBoolean();
     private final AbstractRedisClient client;
     private final Lazy<StatefulConnection<String, byte[]>> commands;
     private final Lazy<StatefulRedisPubSubConnection<String, byte[]>> pubSub;
@@ -40,8 +49,9 @@ final class RedisConnections {
     RedisConnections(RedisSettings settings) {
         SocketOptions socket = SocketOptions.builder().connectTimeout(settings.connectTimeout()).keepAlive(true).build();
         TimeoutOptions timeouts = TimeoutOptions.enabled(settings.commandTimeout());
+        this.resources = acquireResources();
         if (settings.cluster()) {
-            RedisClusterClient cluster = RedisClusterClient.create(settings.uris());
+            RedisClusterClient cluster = RedisClusterClient.create(resources, settings.uris());
             cluster.setOptions(ClusterClientOptions.builder()
                     .socketOptions(socket)
                     .timeoutOptions(timeouts)
@@ -57,7 +67,7 @@ final class RedisConnections {
                     .thenCompose(c -> cluster.connectPubSubAsync(CODEC))
                     .thenApply(c -> (StatefulRedisPubSubConnection<String, byte[]>) c));
         } else {
-            RedisClient standalone = RedisClient.create();
+            RedisClient standalone = RedisClient.create(resources);
             standalone.setOptions(ClientOptions.builder().socketOptions(socket).timeoutOptions(timeouts).build());
             this.client = standalone;
             var uri = settings.uris().get(0);
@@ -65,6 +75,31 @@ final class RedisConnections {
                     .thenApply(c -> (StatefulConnection<String, byte[]>) c));
             this.pubSub = new Lazy<>(() -> standalone.connectPubSubAsync(CODEC, uri).toCompletableFuture());
         }
+    }
+
+    /** Starts opening both connections in the background, so that the first command and subscription find them ready. */
+    void openInBackground() {
+        commands.future().thenRun(pubSub::future);
+    }
+
+    private static ClientResources acquireResources() {
+        synchronized (SHARED_LOCK) {
+            if (sharedResources == null) {
+                sharedResources = ClientResources.create();
+            }
+            sharedUsers++;
+            return sharedResources;
+        }
+    }
+
+    private Mono<Void> releaseResources() {
+        synchronized (SHARED_LOCK) {
+            if (--sharedUsers > 0 || sharedResources != resources) {
+                return Mono.empty();
+            }
+            sharedResources = null;
+        }
+        return Mono.create(sink -> resources.shutdown(0, 2, TimeUnit.SECONDS).addListener(f -> sink.success()));
     }
 
     /** The commands of the shared connection (standalone or Cluster: both route by key). */
@@ -81,11 +116,16 @@ final class RedisConnections {
 
     /** Closes both connections and releases the client's threads. */
     Mono<Void> close() {
-        return Mono.defer(() -> Mono.when(commands.close(), pubSub.close())
-                .onErrorResume(e -> Mono.empty())
-                .then(Mono.fromFuture(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS)))
-                .onErrorResume(e -> Mono.empty())
-                .then());
+        return Mono.defer(() -> {
+            if (!closed.compareAndSet(false, true)) {
+                return Mono.empty();
+            }
+            return Mono.when(commands.close(), pubSub.close())
+                    .onErrorResume(e -> Mono.empty())
+                    .then(Mono.fromFuture(() -> client.shutdownAsync(0, 2, TimeUnit.SECONDS)))
+                    .onErrorResume(e -> Mono.empty())
+                    .then(Mono.defer(this::releaseResources));
+        });
     }
 
     /** A connection opened on first use and shared; a failed attempt is forgotten so that the next call tries again. */
