@@ -26,17 +26,19 @@ import reactor.test.StepVerifier;
 
 class RedisBasicsIT {
 
+    private final String prefix = RedisTestSupport.uniquePrefix("basics");
     private Backend backend;
 
     @BeforeEach
     void open() {
         RedisTestSupport.requireRedis();
-        backend = RedisTestSupport.backend(RedisTestSupport.uniquePrefix("basics"), Clock.systemUTC());
+        backend = RedisTestSupport.backend(prefix, Clock.systemUTC());
     }
 
     @AfterEach
     void close() {
         backend.close().block();
+        RedisTestSupport.dropPrefix(RedisTestSupport.URL, prefix);
     }
 
     static EventRecord event(byte... data) {

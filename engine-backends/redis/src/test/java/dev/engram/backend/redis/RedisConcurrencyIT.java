@@ -28,13 +28,14 @@ class RedisConcurrencyIT {
     private static final int WRITERS = 16;
     private static final int ROUNDS = 1000;
 
+    private static String prefix;
     private static Backend first;
     private static Backend second;
 
     @BeforeAll
     static void open() {
         RedisTestSupport.requireRedis();
-        String prefix = RedisTestSupport.uniquePrefix("race");
+        prefix = RedisTestSupport.uniquePrefix("race");
         first = RedisTestSupport.backend(prefix, Clock.systemUTC());
         second = RedisTestSupport.backend(prefix, Clock.systemUTC());
     }
@@ -42,6 +43,7 @@ class RedisConcurrencyIT {
     @AfterAll
     static void close() {
         Mono.when(first.close(), second.close()).block();
+        RedisTestSupport.dropPrefix(RedisTestSupport.URL, prefix);
     }
 
     private static LogAppend append(ThreadKey key, ExpectedVersion expected, List<EventRecord> events) {

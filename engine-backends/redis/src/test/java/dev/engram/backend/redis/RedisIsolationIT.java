@@ -23,19 +23,23 @@ import reactor.test.StepVerifier;
 /** Two key prefixes on one server are two deployments: nothing of one is visible to the other. */
 class RedisIsolationIT {
 
+    private final String prefixA = RedisTestSupport.uniquePrefix("iso-a");
+    private final String prefixB = RedisTestSupport.uniquePrefix("iso-b");
     private Backend a;
     private Backend b;
 
     @BeforeEach
     void open() {
         RedisTestSupport.requireRedis();
-        a = RedisTestSupport.backend(RedisTestSupport.uniquePrefix("iso-a"), Clock.systemUTC());
-        b = RedisTestSupport.backend(RedisTestSupport.uniquePrefix("iso-b"), Clock.systemUTC());
+        a = RedisTestSupport.backend(prefixA, Clock.systemUTC());
+        b = RedisTestSupport.backend(prefixB, Clock.systemUTC());
     }
 
     @AfterEach
     void close() {
         Mono.when(a.close(), b.close()).block();
+        RedisTestSupport.dropPrefix(RedisTestSupport.URL, prefixA);
+        RedisTestSupport.dropPrefix(RedisTestSupport.URL, prefixB);
     }
 
     @Test

@@ -17,13 +17,13 @@ import reactor.test.StepVerifier;
 /** Two engines over the same Redis, as two servers would be: each one's watch sees the other's appends. */
 class RedisSharedWatchIT {
 
+    private final String prefix = RedisTestSupport.uniquePrefix("watch");
     private Engram left;
     private Engram right;
 
     @BeforeEach
     void open() {
         RedisTestSupport.requireRedis();
-        String prefix = RedisTestSupport.uniquePrefix("watch");
         EngramConfig config = EngramConfig.defaults()
                 .withProvider(RedisProvider.NAME)
                 .withStrict(true)
@@ -37,6 +37,7 @@ class RedisSharedWatchIT {
     void close() {
         left.close();
         right.close();
+        RedisTestSupport.dropPrefix(RedisTestSupport.URL, prefix);
     }
 
     @Test

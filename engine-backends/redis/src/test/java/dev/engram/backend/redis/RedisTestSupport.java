@@ -42,6 +42,27 @@ final class RedisTestSupport {
         return "engram-test:" + what + ":" + UUID.randomUUID().toString().substring(0, 8);
     }
 
+    /** Deletes every key under {@code prefix} (SCAN + UNLINK), so test runs leave the shared Redis as they found it. */
+    static void dropPrefix(String url, String prefix) {
+        io.lettuce.core.RedisClient client = io.lettuce.core.RedisClient.create(url);
+        try (var connection = client.connect()) {
+            var redis = connection.sync();
+            io.lettuce.core.ScanArgs match = io.lettuce.core.ScanArgs.Builder.matches(prefix + ":*").limit(500);
+            io.lettuce.core.KeyScanCursor<String> cursor = redis.scan(match);
+            while (true) {
+                if (!cursor.getKeys().isEmpty()) {
+                    redis.unlink(cursor.getKeys().toArray(String[]::new));
+                }
+                if (cursor.isFinished()) {
+                    break;
+                }
+                cursor = redis.scan(cursor, match);
+            }
+        } finally {
+            client.shutdown();
+        }
+    }
+
     static ProviderOptions options(String prefix, Map<String, String> more) {
         ProviderOptions options = new ProviderOptions("providers.redis", Map.of("url", URL, "keyPrefix", prefix));
         for (Map.Entry<String, String> e : more.entrySet()) {
