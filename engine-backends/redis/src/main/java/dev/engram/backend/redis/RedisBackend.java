@@ -57,6 +57,6 @@ final class RedisBackend implements Backend {
 
     @Override
     public Mono<Void> close() {
-        return redis.close();
+        return Mono.fromRunnable(changes::close).then(redis.close());
     }
 }

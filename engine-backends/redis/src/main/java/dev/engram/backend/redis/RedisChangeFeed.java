@@ -1,5 +1,6 @@
 package dev.engram.backend.redis;
 
+import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.model.ThreadKey;
 import dev.engram.core.spi.ChangeFeed;
 import io.lettuce.core.pubsub.RedisPubSubAdapter;
@@ -89,6 +90,20 @@ final class RedisChangeFeed implements ChangeFeed {
                 emitHead(c, List.of(sink), true);
             }
         }, FluxSink.OverflowStrategy.LATEST);
+    }
+
+    /** Ends the subscription pipeline and fails the remaining subscribers: their connection is about to close. */
+    void close() {
+        List<Channel> open;
+        synchronized (wanted) {
+            open = List.copyOf(wanted.values());
+            wanted.clear();
+        }
+        synchronized (changes) {
+            changes.tryEmitComplete();
+        }
+        BackendUnavailableException closed = new BackendUnavailableException("the Redis backend was closed");
+        open.forEach(c -> c.sinks.forEach(s -> s.error(closed)));
     }
 
     private void release(Channel channel, FluxSink<Long> sink) {
