@@ -43,6 +43,7 @@ DECLARE
     new_ttl  bigint;
     meta     jsonb;
     ids      uuid[];
+    wrote    boolean := false;
 BEGIN
     FOR i IN 1 .. coalesce(array_length(p_tenant, 1), 0) LOOP
         n := p_ev_count[i];
@@ -125,12 +126,17 @@ BEGIN
               FROM generate_series(ev0 + 1, ev0 + n) AS k;
             PERFORM pg_notify(${channel}, concat_ws('/', p_tenant[i], p_thread[i], p_ns[i], cur + n));
             r_status := 0; r_first := cur + 1; r_last := cur + n;
+            wrote := true;
             EXIT;
         END LOOP;
         RETURN NEXT;
         ev0 := ev0 + n;
         meta0 := meta0 + p_meta_count[i];
     END LOOP;
+    IF NOT wrote THEN
+        -- only row locks to release: nothing to lose in a crash, so the commit need not wait for the WAL flush
+        PERFORM set_config('synchronous_commit', 'off', true);
+    END IF;
 END
 $fn$;
 

@@ -59,8 +59,8 @@ final class PostgresAppendBatcher {
         this.client = client;
         this.head = head;
         this.maxAppends = client.settings().appendBatchSize();
-        // half the pool: group commits grow under load, and reads still find connections
-        this.maxInFlight = Math.max(1, client.settings().poolMaxSize() / 2);
+        // a quarter of the pool: group commits grow under load, and reads still find connections
+        this.maxInFlight = Math.max(2, client.settings().poolMaxSize() / 4);
         this.sql = "SELECT r_idx, r_status, r_first, r_last, r_head, r_detail FROM " + client.settings().quotedSchema()
                 + ".append_batch($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],"
                 + " $8::int[], $9::text[], $10::text[], $11::int[], $12::uuid[], $13::text[], $14::bigint[], $15::int[],"
