@@ -38,7 +38,7 @@ final class Watcher {
                 .doOnNext(head -> cursor.observe(key, head, settings.maxLag(), cutOff))
                 .onBackpressureLatest()
                 .concatMap(head -> cursor.suspectDeleted ? verifyThenRead(key, cursor) : readFrom(key, cursor), 1);
-        // prefetch 1: read the log one update ahead of demand, not a queue's worth
+        // prefetch 1: pages are read only as the subscriber asks for them, so the log, not a queue, holds the backlog
         return Flux.merge(1, updates, cutOff.asMono().thenMany(Flux.<ThreadUpdate>empty()))
                 .doOnNext(u -> {
                     cursor.delivered = u.lastVersion();
