@@ -11,6 +11,8 @@ import static dev.engram.tck.Kits.versions;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.engram.core.Engram;
+import dev.engram.core.EngramException;
+import dev.engram.core.InvalidInputException;
 import dev.engram.core.NotFoundException;
 import dev.engram.core.ThreadHandle;
 import dev.engram.core.config.CheckpointPolicy;
@@ -100,6 +102,9 @@ public interface CheckpointKit extends EngramKit {
         t.events(1).as(StepVerifier::create).as("events covered by the kept checkpoint are gone").verifyComplete();
         t.info().map(i -> i.version()).as(StepVerifier::create).expectNext(10L).as("the head is unchanged").verifyComplete();
         t.state().as(StepVerifier::create).expectNext(atTen).as("state comes from the checkpoint").verifyComplete();
+        t.stateAt(5).as(StepVerifier::create).as("time travel before the checkpoint errors rather than folding a partial log")
+                .verifyError(EngramException.class);
+        t.fork(fixture.newKey(), 5).as(StepVerifier::create).as("so does a fork before it").verifyError(InvalidInputException.class);
 
         appendMixed(t, 10, 2);
         ThreadState expected = atTen;

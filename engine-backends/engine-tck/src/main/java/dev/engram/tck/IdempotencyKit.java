@@ -82,6 +82,19 @@ public interface IdempotencyKit extends EngramKit {
     }
 
     @Test
+    default void aRetryMixingEarlierAppendsIsRefused(EngramFixture fixture) {
+        ThreadHandle t = fixture.newThread(fixture.open());
+        NewEvent a = NewEvent.of(msg("a"));
+        NewEvent b = NewEvent.of(msg("b"));
+        t.append(AppendBatch.of(a)).block(TIMEOUT);
+        appendMessages(t, 1);
+        t.append(AppendBatch.of(b)).block(TIMEOUT);
+        t.append(AppendBatch.of(a, b)).as(StepVerifier::create)
+                .as("a 'retry' of events from two appends with another in between").verifyError(InvalidInputException.class);
+        assertThat(versions(log(t))).as("nothing was written").containsExactly(1L, 2L, 3L);
+    }
+
+    @Test
     default void anIdTwiceInOneBatchIsRefused(EngramFixture fixture) {
         ThreadHandle t = fixture.newThread(fixture.open());
         NewEvent e = NewEvent.of(msg("twice"));
