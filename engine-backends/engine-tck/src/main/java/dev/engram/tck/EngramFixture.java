@@ -21,9 +21,12 @@ public final class EngramFixture implements AutoCloseable {
     private final String run = Long.toString(ThreadLocalRandom.current().nextLong() & Long.MAX_VALUE, 36);
     private final AtomicInteger counter = new AtomicInteger();
     private final List<Engram> engines = new ArrayList<>();
+    private final boolean concurrentEngines;
 
-    EngramFixture(TestStorage storage) {
+    /** @param concurrentEngines whether the test may have several engines open at once (only where storage is shared) */
+    EngramFixture(TestStorage storage, boolean concurrentEngines) {
         this.storage = storage;
+        this.concurrentEngines = concurrentEngines;
     }
 
     /** Opens an engine on this test's storage with the backend's configuration. */
@@ -34,10 +37,16 @@ public final class EngramFixture implements AutoCloseable {
     /**
      * Opens an engine on this test's storage with the backend's configuration changed by {@code tweak} (checkpoint
      * policy, watch settings, limits, cache, TTL). Provider selection is strict, so a missing provider fails the test
-     * instead of silently running the kit against the fallback.
+     * instead of silently running the kit against the fallback. Only {@link SharedStorageKit} tests may open a
+     * second engine while one is open: other backends (one process per data directory) need not allow it.
      */
     public Engram open(UnaryOperator<EngramConfig> tweak) {
         EngramConfig config = tweak.apply(storage.config()).withStrict(true);
+        synchronized (engines) {
+            if (!concurrentEngines && !engines.isEmpty()) {
+                throw new AssertionError("kit bug: only SharedStorageKit tests may open a second engine while one is open; use reopen()");
+            }
+        }
         Engram engram = Engram.open(config);
         synchronized (engines) {
             engines.add(engram);
@@ -48,7 +57,10 @@ public final class EngramFixture implements AutoCloseable {
         return engram;
     }
 
-    /** Closes {@code engram} (waiting for it to finish) and opens a new engine on the same storage with {@code tweak}. */
+    /**
+     * Closes {@code engram} (waiting for it to finish) and opens a new engine on the same storage with {@code tweak}.
+     * What was written survives only on backends that are {@code DURABLE} or {@code SHARED_STORAGE}.
+     */
     public Engram reopen(Engram engram, UnaryOperator<EngramConfig> tweak) {
         close(engram);
         return open(tweak);

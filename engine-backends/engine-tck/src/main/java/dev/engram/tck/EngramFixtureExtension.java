@@ -34,7 +34,8 @@ final class EngramFixtureExtension implements ParameterResolver, AfterEachCallba
         }
         EngramFixture fixture;
         try {
-            fixture = new EngramFixture(kit.backend().newStorage());
+            boolean shared = context.getRequiredTestMethod().getDeclaringClass() == SharedStorageKit.class;
+            fixture = new EngramFixture(kit.backend().newStorage(), shared);
         } catch (Exception e) {
             throw new ParameterResolutionException("the backend under test could not allocate storage: " + e, e);
         }

@@ -90,7 +90,8 @@ public interface InputValidationKit extends EngramKit {
         t.append(AppendBatch.of(Kits.newEvents(Limits.DEFAULT_MAX_EVENTS_PER_APPEND, "many"))).map(Appended::lastVersion)
                 .as(StepVerifier::create).expectNext(1000L).as("1,000 is allowed").verifyComplete();
 
-        ThreadHandle small = fixture.newThread(fixture.open(c -> c.withLimits(new Limits(Limits.DEFAULT_MAX_EVENT_BYTES, 3))));
+        Engram limited = fixture.reopen(engram, c -> c.withLimits(new Limits(Limits.DEFAULT_MAX_EVENT_BYTES, 3)));
+        ThreadHandle small = fixture.newThread(limited);
         small.append(AppendBatch.of(Kits.newEvents(4, "four"))).as(StepVerifier::create)
                 .as("a configured limit of 3").verifyError(InvalidInputException.class);
         small.info().as(StepVerifier::create).verifyComplete();

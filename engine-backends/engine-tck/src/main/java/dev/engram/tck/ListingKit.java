@@ -39,7 +39,8 @@ public interface ListingKit extends EngramKit {
 
     @Test
     default void updateMetadataSetsAndRemovesEntries(EngramFixture fixture) {
-        ThreadHandle t = fixture.newThread(fixture.open());
+        Engram engram = fixture.open();
+        ThreadHandle t = fixture.newThread(engram);
         t.append(AppendBatch.ofChanges(List.of(msg("hi"))).metadata(Map.of("a", "1", "b", "2"))).block(TIMEOUT);
         appendMessages(t, 1);
         t.updateMetadata(Map.of("b", "20", "c", "3"), Set.of("a", "absent")).as(StepVerifier::create)
@@ -50,7 +51,7 @@ public interface ListingKit extends EngramKit {
                 .verifyComplete();
         t.info().map(ThreadInfo::metadata).as(StepVerifier::create)
                 .expectNext(Map.of("b", "20", "c", "3")).as("info() reads it back").verifyComplete();
-        fixture.newThread(fixture.open()).updateMetadata(Map.of("x", "y"), Set.of()).as(StepVerifier::create)
+        fixture.newThread(engram).updateMetadata(Map.of("x", "y"), Set.of()).as(StepVerifier::create)
                 .as("an absent thread").verifyError(NotFoundException.class);
     }
 

@@ -32,7 +32,8 @@ public interface TimeTravelAndForkKit extends EngramKit {
 
     @Test
     default void stateAtFoldsTheLogUpToTheVersion(EngramFixture fixture) {
-        ThreadHandle t = fixture.newThread(fixture.open(c -> c.withCacheMaxThreads(0)));
+        Engram engram = fixture.open(c -> c.withCacheMaxThreads(0));
+        ThreadHandle t = fixture.newThread(engram);
         appendMixed(t, 0, 20);
         List<Event> all = log(t);
         for (long v : new long[] {1, 2, 7, 13, 19, 20}) {
@@ -49,7 +50,7 @@ public interface TimeTravelAndForkKit extends EngramKit {
                 .verifyComplete();
         t.stateAt(21).as(StepVerifier::create).as("past the head").verifyError(InvalidInputException.class);
         t.stateAt(-1).as(StepVerifier::create).as("a negative version").verifyError(InvalidInputException.class);
-        fixture.newThread(fixture.open()).stateAt(1).as(StepVerifier::create).as("an absent thread has no past").verifyComplete();
+        fixture.newThread(engram).stateAt(1).as(StepVerifier::create).as("an absent thread has no past").verifyComplete();
     }
 
     @Test
