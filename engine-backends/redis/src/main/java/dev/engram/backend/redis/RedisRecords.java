@@ -6,6 +6,7 @@ import dev.engram.core.spi.EventRecord;
 import dev.engram.core.spi.ThreadRecord;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -107,7 +108,7 @@ final class RedisRecords {
     }
 
     /** A listing of (name, value) replies as a map of field names to values. */
-    static Map<String, byte[]> pairs(java.util.List<Object> flat) {
+    static Map<String, byte[]> pairs(List<Object> flat) {
         TreeMap<String, byte[]> map = new TreeMap<>();
         for (int i = 0; i + 1 < flat.size(); i += 2) {
             map.put(text((byte[]) flat.get(i)), (byte[]) flat.get(i + 1));
