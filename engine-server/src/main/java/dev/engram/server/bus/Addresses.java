@@ -1,0 +1,27 @@
+package dev.engram.server.bus;
+
+import java.util.List;
+
+/** The event bus addresses the server answers and publishes on. */
+public final class Addresses {
+
+    public static final String APPEND = "engram.thread.append";
+    public static final String STATE = "engram.thread.state";
+    public static final String EVENTS = "engram.thread.events";
+    public static final String CHECKPOINT = "engram.thread.checkpoint";
+    public static final String DELETE = "engram.thread.delete";
+    /** Followed by the thread id; every publication carries the owning tenant in the {@value #TENANT_HEADER} header. */
+    public static final String CHANGED_PREFIX = "engram.thread.changed.";
+    /** The header that names the tenant of a request or a publication; set by the bridge, never taken from outside clients. */
+    public static final String TENANT_HEADER = "tenant";
+    public static final String AUTHORIZATION_HEADER = "authorization";
+
+    public static final List<String> REQUESTS = List.of(APPEND, STATE, EVENTS, CHECKPOINT, DELETE);
+
+    private Addresses() {
+    }
+
+    public static String changed(String threadId) {
+        return CHANGED_PREFIX + threadId;
+    }
+}
