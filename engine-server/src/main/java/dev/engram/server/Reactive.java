@@ -11,6 +11,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * The only place where Reactor meets Vert.x. Every signal of a Mono or Flux is handed back to the Vert.x context that
@@ -31,7 +32,8 @@ public final class Reactive {
         } catch (RuntimeException e) {
             return Future.failedFuture(e);
         }
-        source.subscribe(
+        // the engine's CPU work (validation, encoding, folding) runs on Reactor's workers, never on the event loop
+        source.subscribeOn(Schedulers.parallel()).subscribe(
                 value -> context.runOnContext(v -> promise.tryComplete(value)),
                 error -> context.runOnContext(v -> promise.tryFail(error)),
                 () -> context.runOnContext(v -> promise.tryComplete(null)));
@@ -55,7 +57,7 @@ public final class Reactive {
     public static <T> Stream stream(Flux<T> flux, Consumer<T> onNext, Consumer<Throwable> onError) {
         Context context = currentContext();
         OneAtATime<T> subscriber = new OneAtATime<>(context, onNext, onError);
-        flux.subscribe(subscriber);
+        flux.subscribeOn(Schedulers.parallel()).subscribe(subscriber);
         return subscriber;
     }
 
@@ -78,6 +80,7 @@ public final class Reactive {
         private final Context context;
         private final Consumer<T> onNext;
         private final Consumer<Throwable> onError;
+        private volatile boolean cancelled;
 
         OneAtATime(Context context, Consumer<T> onNext, Consumer<Throwable> onError) {
             this.context = context;
@@ -93,7 +96,8 @@ public final class Reactive {
         @Override
         protected void hookOnNext(T value) {
             context.runOnContext(v -> {
-                if (!isDisposed()) {
+                // not isDisposed(): that is also true once an error follows, and the value before it must still arrive
+                if (!cancelled) {
                     onNext.accept(value);
                 }
             });
@@ -102,6 +106,11 @@ public final class Reactive {
         @Override
         protected void hookOnError(Throwable error) {
             context.runOnContext(v -> onError.accept(error));
+        }
+
+        @Override
+        protected void hookOnCancel() {
+            cancelled = true;
         }
 
         @Override

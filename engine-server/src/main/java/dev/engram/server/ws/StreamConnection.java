@@ -194,6 +194,7 @@ public final class StreamConnection {
         final ThreadKey key;
         Reactive.@Nullable Stream stream;
         boolean cancelled;
+        long nextToSend;
 
         Subscription(ThreadKey key) {
             this.key = key;
@@ -203,6 +204,7 @@ public final class StreamConnection {
             if (cancelled) {
                 return;
             }
+            nextToSend = from;
             stream = Reactive.stream(server.threads().engram().thread(key).watch(from), this::deliver, this::failed);
         }
 
@@ -212,6 +214,7 @@ public final class StreamConnection {
             }
             send(new JsonObject().put("type", "events").put("threadId", key.threadId()).put("ns", key.namespace())
                     .put("events", Views.events(update.events())));
+            nextToSend = update.lastVersion() + 1;
             if (ws.writeQueueFull()) {
                 waitingForDrain.add(this);
             } else {
@@ -230,9 +233,10 @@ public final class StreamConnection {
                 return;
             }
             if (e instanceof SubscriberOverflowException o) {
+                // the engine may count an update it read but never emitted; what this socket was sent is the truth
                 server.metrics().overflow();
                 send(new JsonObject().put("type", "overflow").put("threadId", key.threadId()).put("ns", key.namespace())
-                        .put("resumeFrom", o.resumeFrom()));
+                        .put("resumeFrom", Math.min(o.resumeFrom(), nextToSend)));
             } else if (e instanceof NotFoundException) {
                 sendError(null, key, ApiException.notFound("thread '" + key.threadId() + "' was deleted"));
             } else {
