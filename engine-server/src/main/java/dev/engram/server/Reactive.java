@@ -51,12 +51,13 @@ public final class Reactive {
     }
 
     /**
-     * Subscribes to {@code flux} asking for one element at a time: {@code onNext} runs on the caller's context and
-     * calls the returned stream's {@link Stream#request()} when it is ready for the next one.
+     * Subscribes to {@code flux} with {@code window} elements of demand: {@code onNext} runs on the caller's context and
+     * calls the returned stream's {@link Stream#request()} when it is ready for one more, so at most {@code window}
+     * elements are ever in flight.
      */
-    public static <T> Stream stream(Flux<T> flux, Consumer<T> onNext, Consumer<Throwable> onError) {
+    public static <T> Stream stream(Flux<T> flux, int window, Consumer<T> onNext, Consumer<Throwable> onError) {
         Context context = currentContext();
-        OneAtATime<T> subscriber = new OneAtATime<>(context, onNext, onError);
+        Windowed<T> subscriber = new Windowed<>(context, window, onNext, onError);
         flux.subscribeOn(Schedulers.parallel()).subscribe(subscriber);
         return subscriber;
     }
@@ -76,21 +77,23 @@ public final class Reactive {
         return context;
     }
 
-    private static final class OneAtATime<T> extends BaseSubscriber<T> implements Stream {
+    private static final class Windowed<T> extends BaseSubscriber<T> implements Stream {
         private final Context context;
+        private final int window;
         private final Consumer<T> onNext;
         private final Consumer<Throwable> onError;
         private volatile boolean cancelled;
 
-        OneAtATime(Context context, Consumer<T> onNext, Consumer<Throwable> onError) {
+        Windowed(Context context, int window, Consumer<T> onNext, Consumer<Throwable> onError) {
             this.context = context;
+            this.window = window;
             this.onNext = onNext;
             this.onError = onError;
         }
 
         @Override
         protected void hookOnSubscribe(Subscription subscription) {
-            subscription.request(1);
+            subscription.request(window);
         }
 
         @Override

@@ -144,8 +144,8 @@ class WebSocketIT {
 
     @Test
     void aSlowSubscriberOverflowsWhileAFastOneGetsEverything() {
-        int events = 3000;
-        try (TestServer server = TestServer.start(o -> o.setWriteQueueBytes(8 * 1024), c -> TestServer.smallWatch(c, 200, 16))) {
+        int events = 4000;
+        try (TestServer server = TestServer.start(o -> o.setWriteQueueBytes(8 * 1024), c -> TestServer.smallWatch(c, 500, 32))) {
             WebSocketClient fastClient = server.wsClient(1 << 22);
             WebSocketClient slowClient = server.clientVertx.createWebSocketClient(new io.vertx.core.http.WebSocketClientOptions()
                     .setMaxMessageSize(1 << 22).setReceiveBufferSize(4096));

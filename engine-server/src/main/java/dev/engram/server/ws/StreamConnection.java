@@ -25,11 +25,14 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * One client of {@code /v1/stream}: its subscriptions and appends. Runs on the socket's event loop. Each subscription
- * asks the engine for one update at a time and only while the socket's write queue has room, so the server holds at
- * most one update per subscription beyond {@code writeQueueBytes}; the backlog stays in the log, and a subscriber that
+ * asks the engine for a few updates at a time and only while the socket's write queue has room, so the server holds at
+ * most {@value #WINDOW} updates per subscription beyond {@code writeQueueBytes}; the backlog stays in the log, and a subscriber that
  * falls more than {@code watch.maxLag} events behind gets an overflow message and loses that subscription.
  */
 public final class StreamConnection {
+
+    /** Updates a subscription may have requested but not yet written: enough to keep a fast reader's demand above zero. */
+    private static final int WINDOW = 4;
 
     private static final Set<String> SUBSCRIBE = Set.of("op", "requestId", "threadId", "ns", "fromVersion");
     private static final Set<String> UNSUBSCRIBE = Set.of("op", "requestId", "threadId", "ns");
@@ -205,7 +208,7 @@ public final class StreamConnection {
                 return;
             }
             nextToSend = from;
-            stream = Reactive.stream(server.threads().engram().thread(key).watch(from), this::deliver, this::failed);
+            stream = Reactive.stream(server.threads().engram().thread(key).watch(from), WINDOW, this::deliver, this::failed);
         }
 
         private void deliver(ThreadUpdate update) {
