@@ -18,6 +18,8 @@ final class WsClient implements AutoCloseable {
     WsClient(WebSocket ws) {
         this.ws = ws;
         ws.textMessageHandler(text -> received.add(new JsonObject(text)));
+        // the SockJS raw WebSocket transport writes binary frames
+        ws.binaryMessageHandler(bytes -> received.add(new JsonObject(bytes)));
         ws.closeHandler(v -> {
             closeStatus = ws.closeStatusCode();
             closeReason = ws.closeReason();

@@ -7,8 +7,9 @@ import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.json.JsonObject;
 
 /**
- * Publishes every change made through this server at {@code engram.thread.changed.<threadId>}, with the owning tenant
- * in a header that the bridge checks before a client receives it.
+ * Publishes every change made through this server twice: at {@code engram.thread.changed.<threadId>} with the owning
+ * tenant in a header (for verticles in the same Vert.x), and at {@code engram.thread.changed.<tenant>/<threadId>}, the
+ * only one bridge clients may register, and only for their own tenant.
  */
 public final class ChangePublisher implements ThreadService.ChangeListener {
 
@@ -20,7 +21,8 @@ public final class ChangePublisher implements ThreadService.ChangeListener {
 
     @Override
     public void changed(ThreadKey key, JsonObject change) {
-        bus.publish(Addresses.changed(key.threadId()), change,
-                new DeliveryOptions().addHeader(Addresses.TENANT_HEADER, key.tenant()).addHeader("ns", key.namespace()));
+        DeliveryOptions headers = new DeliveryOptions().addHeader(Addresses.TENANT_HEADER, key.tenant()).addHeader("ns", key.namespace());
+        bus.publish(Addresses.changed(key.threadId()), change, headers);
+        bus.publish(Addresses.changed(key.tenant(), key.threadId()), change, headers);
     }
 }

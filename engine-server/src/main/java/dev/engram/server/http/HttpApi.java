@@ -37,7 +37,7 @@ public final class HttpApi {
         router.get("/v1/stream").handler(this::stream);
         new ThreadRoutes(server.threads()).mount(router, server.options());
 
-        SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions().setRegisterWriteHandler(false));
+        SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions());
         BridgeGuard guard = server.bridgeGuard();
         router.route("/eventbus/*").subRouter(sockJs.bridge(BridgeGuard.sockJsOptions(), guard::handleSockJs));
 
