@@ -65,7 +65,8 @@ public interface ThreadHandle {
      * Emits the events from {@code fromVersion} as they are stored (catch-up), then every later append as it happens
      * (live), with no gap and no duplicate across the switch. Honours backpressure by reading the log on demand. A
      * subscriber with no outstanding demand that falls more than {@code watch.maxLag} events behind errors with
-     * {@link SubscriberOverflowException} carrying the version to resume from. Never completes on its own.
+     * {@link SubscriberOverflowException} carrying the version to resume from. If the thread is deleted while
+     * watched, errors with {@link NotFoundException}. Never completes on its own.
      */
     Flux<ThreadUpdate> watch(long fromVersion);
 
