@@ -4,20 +4,35 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.vertx.core.http.WebSocketClient;
 import io.vertx.core.json.JsonObject;
+import dev.engram.core.config.EngramConfig;
 import java.util.UUID;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.Test;
 
 /**
  * Two server instances on one store: a client appends through the first over WebSocket and leaves, another opens the
- * thread through the second, sees the state, then sees the first client's later appends live. Runs on the memory
- * provider with a shared store name (shared storage inside one JVM) until the PostgreSQL and Redis providers land.
+ * thread through the second, sees the state, then sees the first client's later appends live. On PostgreSQL (the
+ * service on 127.0.0.1:5432) and on the memory provider with a shared store name; Redis once its provider lands.
  */
 class CrossDeviceIT {
 
     @Test
-    void aThreadMovesBetweenServersAndStaysLive() {
+    void onPostgresql() {
+        String schema = "srv_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+        UnaryOperator<EngramConfig> postgres = c -> c.withProvider("postgres")
+                .withProviderOption("postgres", "url", "postgresql://postgres@127.0.0.1:5432/test")
+                .withProviderOption("postgres", "schema", schema);
+        handOff(TestServer.start(o -> { }, postgres), TestServer.start(o -> { }, postgres));
+    }
+
+    @Test
+    void onSharedMemory() {
         String store = "xdev-" + UUID.randomUUID();
-        try (TestServer phone = TestServer.start(o -> { }, c -> c, store); TestServer laptop = TestServer.start(o -> { }, c -> c, store)) {
+        handOff(TestServer.start(o -> { }, c -> c, store), TestServer.start(o -> { }, c -> c, store));
+    }
+
+    private static void handOff(TestServer phoneServer, TestServer laptopServer) {
+        try (TestServer phone = phoneServer; TestServer laptop = laptopServer) {
             WebSocketClient phoneClient = phone.wsClient(1 << 20);
             try (WsClient first = new WsClient(TestServer.await(phone.connect(phoneClient, null)))) {
                 for (int i = 0; i < 3; i++) {
