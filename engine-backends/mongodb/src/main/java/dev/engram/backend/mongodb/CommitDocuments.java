@@ -54,6 +54,14 @@ final class CommitDocuments {
         }
     }
 
+    /**
+     * A commit's id is its thread, generation and first version: the primary key is the guard of optimistic
+     * concurrency (one commit per first version), and the head is found by following ids from the record's head.
+     */
+    static String id(ThreadKey key, long generation, long first) {
+        return ThreadDocuments.id(key) + "/" + generation + "/" + first;
+    }
+
     /** Refuses, before any I/O, an event that no document can hold. */
     static void check(List<EventRecord> events) {
         chunk(events);
@@ -81,7 +89,7 @@ final class CommitDocuments {
         for (EventRecord e : events) {
             ids.add(e.eventId().toString());
         }
-        Document commit = ThreadDocuments.withKey(new Document(), key)
+        Document commit = ThreadDocuments.withKey(new Document(ThreadDocuments.ID, id(key, generation, first)), key)
                 .append(ThreadDocuments.GENERATION, generation)
                 .append(FIRST, first)
                 .append(LAST, first + events.size() - 1)

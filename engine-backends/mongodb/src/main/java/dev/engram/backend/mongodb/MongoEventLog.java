@@ -43,6 +43,7 @@ import com.mongodb.client.model.Updates;
 import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.CorruptDataException;
 import dev.engram.core.NotFoundException;
+import dev.engram.core.VersionConflictException;
 import dev.engram.core.model.Page;
 import dev.engram.core.model.ThreadKey;
 import dev.engram.core.model.ThreadQuery;
@@ -89,6 +90,7 @@ final class MongoEventLog implements EventLog {
     private final MongoStore store;
     private final Clock clock;
     private final BiConsumer<ThreadKey, Long> published;
+    private final ThreadLanes lanes = new ThreadLanes();
 
     MongoEventLog(MongoStore store, Clock clock, BiConsumer<ThreadKey, Long> published) {
         this.store = store;
@@ -110,11 +112,22 @@ final class MongoEventLog implements EventLog {
         return Mono.from(store.threads.find(byId(key)).first());
     }
 
-    private Mono<Long> commitsHead(ThreadKey key, long generation) {
-        return Mono.from(store.commits.find(byGeneration(key, generation)).sort(Sorts.descending(LAST))
-                        .projection(Projections.include(LAST)).first())
-                .map(d -> longOf(d, LAST))
-                .defaultIfEmpty(0L);
+    /**
+     * The head as the commits say: commits of a generation are contiguous, so from the record's head (never ahead of
+     * them) follow the commits by id until none follows. Usually one lookup by primary key, which finds nothing.
+     */
+    private Mono<Long> commitsHead(ThreadKey key, long generation, long from) {
+        return chain(key, generation, from).map(d -> longOf(d, LAST)).last(from);
+    }
+
+    /** The commits that follow version {@code after}, in order, with their ids. */
+    private Flux<Document> chain(ThreadKey key, long generation, long after) {
+        return next(key, generation, after).expand(d -> next(key, generation, longOf(d, LAST)));
+    }
+
+    private Mono<Document> next(ThreadKey key, long generation, long after) {
+        return Mono.from(store.commits.find(eq(ID, CommitDocuments.id(key, generation, after + 1)))
+                .projection(Projections.include(LAST, IDS)).first());
     }
 
     private Mono<Live> live(ThreadKey key, long now) {
@@ -124,7 +137,7 @@ final class MongoEventLog implements EventLog {
     private Mono<Live> withHead(ThreadKey key, Document record) {
         long g = generation(record);
         long hint = Math.max(longOf(record, HEAD), longOf(record, DELETED_UP_TO));
-        return commitsHead(key, g).flatMap(head -> {
+        return commitsHead(key, g, hint).flatMap(head -> {
             if (head <= hint) {
                 return Mono.just(new Live(record, g, hint));
             }
@@ -146,7 +159,7 @@ final class MongoEventLog implements EventLog {
     public Mono<LogAppended> append(LogAppend append) {
         return store.run("append to " + append.key(), Mono.defer(() -> {
                     CommitDocuments.check(append.events());
-                    return attempt(append, 1);
+                    return lanes.run(append.key(), () -> attempt(append, 1));
                 }))
                 .doOnNext(r -> {
                     if (!r.deduplicated()) {
@@ -244,7 +257,7 @@ final class MongoEventLog implements EventLog {
                 .onErrorResume(MongoErrors::isDuplicateKey, e -> discardParts(batch).thenReturn(false))
                 .flatMap(inserted -> {
                     if (!inserted) {
-                        return lost(append, record, generation, attempt);
+                        return lost(append, record, generation, first, attempt);
                     }
                     return refreshCommitExpiry(key, generation, record, ttl, first, now, commitsExpire)
                             .then(Mono.from(store.threads.updateOne(and(byId(key), eq(GENERATION, generation)),
@@ -256,16 +269,33 @@ final class MongoEventLog implements EventLog {
                 });
     }
 
-    /** Another commit took our first version: our own earlier try gives its versions; otherwise a conflict, or, for any, again. */
-    private Mono<LogAppended> lost(LogAppend append, Document record, long generation, int attempt) {
+    /**
+     * Another commit took our first version. The commits from that version on give the head in one read; only they can
+     * hold an earlier try of this append, since the ids were not stored up to our head. Our own earlier try gives its
+     * versions; otherwise a conflict or, for any, a write at the new head, after the ids are looked up again (after
+     * the head, as in {@link #decide}).
+     */
+    private Mono<LogAppended> lost(LogAppend append, Document record, long generation, long first, int attempt) {
         ThreadKey key = append.key();
-        return commitsHead(key, generation).flatMap(h -> {
-            long head = Math.max(h, Math.max(longOf(record, HEAD), longOf(record, DELETED_UP_TO)));
-            return stored(key, generation, longOf(record, DELETED_UP_TO), append.events()).flatMap(found -> {
-                LogAppended duplicate = AppendRules.decide(append, head, found::get);
-                return duplicate != null ? Mono.just(duplicate) : attempt(append, attempt + 1);
-            });
-        });
+        if (attempt >= MAX_ATTEMPTS) {
+            return attempt(append, attempt + 1);
+        }
+        Set<String> ids = new HashSet<>();
+        append.events().forEach(e -> ids.add(e.eventId().toString()));
+        long deletedUpTo = longOf(record, DELETED_UP_TO);
+        return chain(key, generation, first - 1)
+                .collectList()
+                .flatMap(since -> {
+                    long head = Math.max(first - 1, since.stream().mapToLong(d -> longOf(d, LAST)).max().orElse(0));
+                    boolean ours = since.stream().anyMatch(d -> d.getList(IDS, String.class, List.of()).stream().anyMatch(ids::contains));
+                    if (!ours && !append.expected().matches(head)) {
+                        return Mono.error(new VersionConflictException(key, append.expected(), head));
+                    }
+                    return stored(key, generation, deletedUpTo, append.events())
+                            .map(found -> Optional.ofNullable(AppendRules.decide(append, head, found::get)))
+                            .flatMap(dup -> dup.isPresent() ? Mono.just(dup.get())
+                                    : write(append, record, generation, head, attempt + 1));
+                });
     }
 
     private static Bson recordUpdate(LogAppend append, long first, long last, long ttl, long commitsExpire) {
@@ -316,7 +346,7 @@ final class MongoEventLog implements EventLog {
 
     private Mono<Void> discard(CommitDocuments.Batch batch) {
         return discardParts(batch)
-                .then(Mono.from(store.commits.deleteOne(eq(ID, batch.commit().getObjectId(ID)))).then())
+                .then(Mono.from(store.commits.deleteOne(eq(ID, batch.commit().getString(ID)))).then())
                 .onErrorResume(e -> Mono.empty());
     }
 

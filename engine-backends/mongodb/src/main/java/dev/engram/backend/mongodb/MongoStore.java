@@ -69,8 +69,6 @@ final class MongoStore {
         return Flux.concat(
                 index(threads, Indexes.ascending("t", "th", "ns"), new IndexOptions()),
                 index(threads, Indexes.ascending("expiresAt"), ttl),
-                // the guard of optimistic concurrency: one commit per first version of a generation
-                index(commits, Indexes.ascending("t", "th", "ns", "g", "first"), new IndexOptions().unique(true)),
                 index(commits, Indexes.ascending("t", "th", "ns", "g", "last"), new IndexOptions()),
                 index(commits, Indexes.ascending("t", "th", "ns", "g", "ids"), new IndexOptions()),
                 index(commits, Indexes.ascending("expiresAt"), ttl),
