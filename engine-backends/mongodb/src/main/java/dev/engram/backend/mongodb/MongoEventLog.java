@@ -42,8 +42,8 @@ import com.mongodb.client.model.Sorts;
 import com.mongodb.client.model.Updates;
 import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.CorruptDataException;
+import dev.engram.core.EngramException;
 import dev.engram.core.NotFoundException;
-import dev.engram.core.VersionConflictException;
 import dev.engram.core.model.Page;
 import dev.engram.core.model.ThreadKey;
 import dev.engram.core.model.ThreadQuery;
@@ -57,6 +57,7 @@ import dev.engram.core.spi.support.ThreadCursor;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Date;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -90,10 +91,12 @@ final class MongoEventLog implements EventLog {
     private final MongoStore store;
     private final Clock clock;
     private final BiConsumer<ThreadKey, Long> published;
-    private final ThreadLanes lanes = new ThreadLanes();
+    private final AppendLanes lanes = new AppendLanes(this::writeGroup);
+    private final java.time.Duration timeout;
 
     MongoEventLog(MongoStore store, Clock clock, BiConsumer<ThreadKey, Long> published) {
         this.store = store;
+        this.timeout = store.timeout();
         this.clock = clock;
         this.published = published;
     }
@@ -120,14 +123,14 @@ final class MongoEventLog implements EventLog {
         return chain(key, generation, from).map(d -> longOf(d, LAST)).last(from);
     }
 
-    /** The commits that follow version {@code after}, in order, with their ids. */
+    /** The commits that follow version {@code after}, in order. */
     private Flux<Document> chain(ThreadKey key, long generation, long after) {
         return next(key, generation, after).expand(d -> next(key, generation, longOf(d, LAST)));
     }
 
     private Mono<Document> next(ThreadKey key, long generation, long after) {
         return Mono.from(store.commits.find(eq(ID, CommitDocuments.id(key, generation, after + 1)))
-                .projection(Projections.include(LAST, IDS)).first());
+                .projection(Projections.include(LAST)).first());
     }
 
     private Mono<Live> live(ThreadKey key, long now) {
@@ -157,10 +160,12 @@ final class MongoEventLog implements EventLog {
 
     @Override
     public Mono<LogAppended> append(LogAppend append) {
-        return store.run("append to " + append.key(), Mono.defer(() -> {
+        return Mono.defer(() -> {
                     CommitDocuments.check(append.events());
-                    return lanes.run(append.key(), () -> attempt(append, 1));
-                }))
+                    return lanes.submit(append);
+                })
+                .timeout(timeout)
+                .onErrorMap(e -> MongoErrors.translate(e, "append to " + append.key()))
                 .doOnNext(r -> {
                     if (!r.deduplicated()) {
                         published.accept(append.key(), r.lastVersion());
@@ -168,39 +173,99 @@ final class MongoEventLog implements EventLog {
                 });
     }
 
-    private Mono<LogAppended> attempt(LogAppend append, int attempt) {
-        ThreadKey key = append.key();
+    /** What the thread looked like to a group: its record (null when absent), whether it is live, its generation and head. */
+    private record Seen(@Nullable Document record, boolean live, long generation, long head) {
+    }
+
+    private Mono<List<Object>> writeGroup(ThreadKey key, List<LogAppend> group) {
+        return store.run("append to " + key, Mono.defer(() -> attempt(key, group, 1)));
+    }
+
+    /**
+     * The rules of {@link LogAppend} for each append of the group in order, as if they came one after the other, then
+     * one commit for those that write. A lost race, or a generation that ended under the commit, starts the group again.
+     */
+    private Mono<List<Object>> attempt(ThreadKey key, List<LogAppend> group, int attempt) {
         if (attempt > MAX_ATTEMPTS) {
             return Mono.error(new BackendUnavailableException("append to " + key + " lost " + MAX_ATTEMPTS
                     + " races in a row with other writers; try again"));
         }
-        long now = append.nowMillis();
+        long now = group.stream().mapToLong(LogAppend::nowMillis).max().orElse(0);
         return record(key).map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(found -> {
             Document r = found.orElse(null);
-            if (r == null || isExpired(r, now)) {
-                // an absent or expired thread has head 0: only the expectation can refuse
-                AppendRules.decide(append, 0, id -> null);
-                return create(append, r)
-                        .flatMap(created -> write(append, created, generation(created), 0, attempt))
-                        .switchIfEmpty(Mono.defer(() -> attempt(append, attempt + 1)));
-            }
-            return withHead(key, r).flatMap(live -> decide(append, live)
-                    .map(Optional::of).defaultIfEmpty(Optional.empty())
-                    .flatMap(dup -> dup.isPresent() ? Mono.just(dup.get())
-                            : write(append, live.record(), live.generation(), live.head(), attempt)));
+            Mono<Seen> seen = r == null || isExpired(r, now)
+                    ? Mono.just(new Seen(r, false, 0, 0))
+                    : withHead(key, r).map(l -> new Seen(r, true, l.generation(), l.head()));
+            return seen.flatMap(s -> {
+                List<EventRecord> all = new ArrayList<>();
+                group.forEach(a -> all.addAll(a.events()));
+                // read after the head: a racing copy of an append either shows here or takes the same first version
+                Mono<Map<UUID, EventRecord>> stored = s.head() == 0 ? Mono.just(Map.of())
+                        : stored(key, s.generation(), longOf(s.record(), DELETED_UP_TO), all);
+                return stored.flatMap(known -> {
+                    Plan plan = Plan.of(group, s.head(), known);
+                    if (plan.events.isEmpty()) {
+                        return Mono.just(plan.outcomes);
+                    }
+                    Mono<Document> target = s.live() ? Mono.just(s.record()) : create(plan.accepted.get(0), s.record());
+                    return target.flatMap(record -> commit(key, record, s.head(), plan))
+                            .defaultIfEmpty(false)
+                            .flatMap(done -> done ? Mono.just(plan.outcomes) : attempt(key, group, attempt + 1));
+                });
+            });
         });
     }
 
-    /** Rules 1 to 3 of {@link LogAppend}: the versions of an identical earlier append, an error, or empty when the events are new. */
-    private Mono<LogAppended> decide(LogAppend append, Live live) {
-        if (live.head() == 0) {
-            return Mono.fromCallable(() -> AppendRules.decide(append, 0, id -> null));
+    /** The group's decisions: one outcome per append, and the events of those that write, with their versions. */
+    private static final class Plan {
+        final List<Object> outcomes = new ArrayList<>();
+        final List<EventRecord> events = new ArrayList<>();
+        final List<LogAppend> accepted = new ArrayList<>();
+
+        static Plan of(List<LogAppend> group, long head, Map<UUID, EventRecord> stored) {
+            Plan plan = new Plan();
+            Map<UUID, EventRecord> known = new HashMap<>(stored);
+            long h = head;
+            for (LogAppend a : group) {
+                try {
+                    LogAppended duplicate = AppendRules.decide(a, h, known::get);
+                    if (duplicate != null) {
+                        plan.outcomes.add(duplicate);
+                        continue;
+                    }
+                    long v = h;
+                    for (EventRecord e : a.events()) {
+                        EventRecord s = e.withVersion(++v);
+                        known.put(s.eventId(), s);
+                        plan.events.add(s);
+                    }
+                    plan.outcomes.add(new LogAppended(h + 1, v, false));
+                    plan.accepted.add(a);
+                    h = v;
+                } catch (EngramException e) {
+                    plan.outcomes.add(e);
+                }
+            }
+            return plan;
         }
-        // read after the head: a racing copy of this append either shows here or takes the same first version
-        return stored(append.key(), live.generation(), live.deletedUpTo(), append.events())
-                .mapNotNull(found -> AppendRules.decide(append, live.head(), found::get));
+
+        /** Each write refreshes the TTL: the last one given wins, none given keeps {@code base}. */
+        long ttl(long base) {
+            long ttl = base;
+            for (LogAppend a : accepted) {
+                if (a.ttl() != null) {
+                    ttl = a.ttl().toMillis();
+                }
+            }
+            return ttl;
+        }
+
+        LogAppend last() {
+            return accepted.get(accepted.size() - 1);
+        }
     }
 
+    /** The stored events of the generation that carry one of these ids (retention's watermark hides the older ones). */
     private Mono<Map<UUID, EventRecord>> stored(ThreadKey key, long generation, long deletedUpTo, List<EventRecord> events) {
         List<String> ids = new ArrayList<>(events.size());
         Set<UUID> wanted = new HashSet<>();
@@ -215,10 +280,10 @@ final class MongoEventLog implements EventLog {
     }
 
     /** Starts a new generation: inserts the record, or replaces the expired one; empty when another writer was first. */
-    private Mono<Document> create(LogAppend append, @Nullable Document expired) {
-        ThreadKey key = append.key();
-        long now = append.nowMillis();
-        long ttl = append.ttl() != null ? append.ttl().toMillis() : 0;
+    private Mono<Document> create(LogAppend creator, @Nullable Document expired) {
+        ThreadKey key = creator.key();
+        long now = creator.nowMillis();
+        long ttl = creator.ttl() != null ? creator.ttl().toMillis() : 0;
         Document record = ThreadDocuments.withKey(new Document(ID, ThreadDocuments.id(key)), key)
                 .append(GENERATION, ThreadLocalRandom.current().nextLong() | 1)
                 .append(HEAD, 0L)
@@ -226,7 +291,7 @@ final class MongoEventLog implements EventLog {
                 .append(CREATED_AT, now)
                 .append(UPDATED_AT, now)
                 .append(TTL, ttl)
-                .append(METADATA, ThreadDocuments.metadata(append.metadata()));
+                .append(METADATA, ThreadDocuments.metadata(creator.metadata()));
         if (ttl > 0) {
             record.append(EXPIRES_AT, new Date(now + ttl));
         }
@@ -239,67 +304,37 @@ final class MongoEventLog implements EventLog {
         return written.flatMap(ok -> ok ? sweep(key).thenReturn(record) : Mono.empty());
     }
 
-    /** Rule 4: inserts the commit, keeps the commits' expiry ahead of the thread's, then updates the record, which acknowledges. */
-    private Mono<LogAppended> write(LogAppend append, Document record, long generation, long head, int attempt) {
-        ThreadKey key = append.key();
-        long now = append.nowMillis();
+    /**
+     * Rule 4 for a group: inserts its commit at {@code head + 1}, keeps the commits' expiry ahead of the thread's, then
+     * updates the record of the generation, which acknowledges. False when another commit took the version (E11000)
+     * or the generation ended meanwhile (the commit is then removed again).
+     */
+    private Mono<Boolean> commit(ThreadKey key, Document record, long head, Plan plan) {
+        long generation = generation(record);
         long first = head + 1;
-        long last = head + append.events().size();
-        long ttl = append.ttl() != null ? append.ttl().toMillis() : first == 1 ? 0 : longOf(record, TTL);
+        long last = head + plan.events.size();
+        long now = plan.last().nowMillis();
+        long ttl = plan.ttl(first == 1 ? 0 : longOf(record, TTL));
         Date floor = record.getDate(COMMITS_EXPIRE_AT);
         long commitsExpire = ttl > 0 ? Math.max(now + 2 * ttl, floor == null ? 0 : floor.getTime()) : 0;
-        CommitDocuments.Batch batch = CommitDocuments.build(key, generation, first, append.events(), ThreadDocuments.date(commitsExpire));
+        CommitDocuments.Batch batch = CommitDocuments.build(key, generation, first, plan.events, ThreadDocuments.date(commitsExpire));
         Mono<Void> insert = batch.parts().isEmpty()
                 ? Mono.from(store.commits.insertOne(batch.commit())).then()
                 : Mono.from(store.parts.insertMany(batch.parts(), new InsertManyOptions().ordered(true)))
                         .then(Mono.from(store.commits.insertOne(batch.commit()))).then();
+        LogAppend creator = plan.accepted.get(0);
         return insert.thenReturn(true)
                 .onErrorResume(MongoErrors::isDuplicateKey, e -> discardParts(batch).thenReturn(false))
-                .flatMap(inserted -> {
-                    if (!inserted) {
-                        return lost(append, record, generation, first, attempt);
-                    }
-                    return refreshCommitExpiry(key, generation, record, ttl, first, now, commitsExpire)
-                            .then(Mono.from(store.threads.updateOne(and(byId(key), eq(GENERATION, generation)),
-                                    recordUpdate(append, first, last, ttl, commitsExpire))))
-                            .flatMap(updated -> updated.getMatchedCount() == 1
-                                    ? Mono.just(new LogAppended(first, last, false))
-                                    // the thread was deleted or expired and re-created meanwhile: this commit is dead
-                                    : discard(batch).then(attempt(append, attempt + 1)));
-                });
+                .flatMap(inserted -> !inserted ? Mono.just(false)
+                        : refreshCommitExpiry(key, generation, record, ttl, first, now, commitsExpire)
+                                .then(Mono.from(store.threads.updateOne(and(byId(key), eq(GENERATION, generation)),
+                                        recordUpdate(creator, first, last, ttl, now, commitsExpire))))
+                                .flatMap(updated -> updated.getMatchedCount() == 1 ? Mono.just(true)
+                                        // the thread was deleted or expired and re-created meanwhile: this commit is dead
+                                        : discard(batch).thenReturn(false)));
     }
 
-    /**
-     * Another commit took our first version. The commits from that version on give the head in one read; only they can
-     * hold an earlier try of this append, since the ids were not stored up to our head. Our own earlier try gives its
-     * versions; otherwise a conflict or, for any, a write at the new head, after the ids are looked up again (after
-     * the head, as in {@link #decide}).
-     */
-    private Mono<LogAppended> lost(LogAppend append, Document record, long generation, long first, int attempt) {
-        ThreadKey key = append.key();
-        if (attempt >= MAX_ATTEMPTS) {
-            return attempt(append, attempt + 1);
-        }
-        Set<String> ids = new HashSet<>();
-        append.events().forEach(e -> ids.add(e.eventId().toString()));
-        long deletedUpTo = longOf(record, DELETED_UP_TO);
-        return chain(key, generation, first - 1)
-                .collectList()
-                .flatMap(since -> {
-                    long head = Math.max(first - 1, since.stream().mapToLong(d -> longOf(d, LAST)).max().orElse(0));
-                    boolean ours = since.stream().anyMatch(d -> d.getList(IDS, String.class, List.of()).stream().anyMatch(ids::contains));
-                    if (!ours && !append.expected().matches(head)) {
-                        return Mono.error(new VersionConflictException(key, append.expected(), head));
-                    }
-                    return stored(key, generation, deletedUpTo, append.events())
-                            .map(found -> Optional.ofNullable(AppendRules.decide(append, head, found::get)))
-                            .flatMap(dup -> dup.isPresent() ? Mono.just(dup.get())
-                                    : write(append, record, generation, head, attempt + 1));
-                });
-    }
-
-    private static Bson recordUpdate(LogAppend append, long first, long last, long ttl, long commitsExpire) {
-        long now = append.nowMillis();
+    private static Bson recordUpdate(LogAppend creator, long first, long last, long ttl, long now, long commitsExpire) {
         List<Bson> u = new ArrayList<>();
         u.add(Updates.max(HEAD, last));
         u.add(Updates.max(UPDATED_AT, now));
@@ -313,8 +348,8 @@ final class MongoEventLog implements EventLog {
         }
         if (first == 1) {
             // the writer of version 1 creates the thread, whoever inserted the record
-            u.add(Updates.set(METADATA, ThreadDocuments.metadata(append.metadata())));
-            u.add(Updates.set(CREATED_AT, now));
+            u.add(Updates.set(METADATA, ThreadDocuments.metadata(creator.metadata())));
+            u.add(Updates.set(CREATED_AT, creator.nowMillis()));
         }
         return Updates.combine(u);
     }

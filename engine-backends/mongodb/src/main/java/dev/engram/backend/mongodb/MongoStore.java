@@ -45,6 +45,10 @@ final class MongoStore {
         this.ttlGraceSeconds = settings.ttlGrace().toSeconds();
     }
 
+    Duration timeout() {
+        return timeout;
+    }
+
     /** Runs {@code op} once the indexes exist, bounded by the command timeout, with driver errors translated. */
     <T> Mono<T> run(String what, Mono<T> op) {
         return ready().then(op).timeout(timeout).onErrorMap(e -> MongoErrors.translate(e, what));
