@@ -65,7 +65,8 @@ public interface ThreadHandle {
      * Emits the events from {@code fromVersion} as they are stored (catch-up), then every later append as it happens
      * (live), with no gap and no duplicate across the switch. Honours backpressure by reading the log on demand. A
      * subscriber with no outstanding demand that falls more than {@code watch.maxLag} events behind errors with
-     * {@link SubscriberOverflowException} carrying the version to resume from. Never completes on its own.
+     * {@link SubscriberOverflowException} carrying the version to resume from. If the thread is deleted while
+     * watched, errors with {@link NotFoundException}. Never completes on its own.
      */
     Flux<ThreadUpdate> watch(long fromVersion);
 
@@ -77,7 +78,8 @@ public interface ThreadHandle {
 
     /**
      * Creates {@code newKey} as a copy of this thread's first {@code atVersion} events (their ids and times kept); emits
-     * the new thread's info. {@link VersionConflictException} when {@code newKey} already exists.
+     * the new thread's info. Repeating the same fork returns the existing fork (a retry, like an append's);
+     * {@link VersionConflictException} when {@code newKey} holds another thread.
      */
     Mono<ThreadInfo> fork(ThreadKey newKey, long atVersion);
 

@@ -54,7 +54,8 @@ final class ConfigLoader {
     private static final String ENVIRONMENT = "environment";
     private static final String NEVER = "never";
 
-    private static final Set<String> TOP_KEYS = Set.of("provider", "strict", "providers", "limits", "checkpoints", "watch", "threads", "cache");
+    // "server" is engine-server's section; the engine ignores it
+    private static final Set<String> TOP_KEYS = Set.of("provider", "strict", "providers", "limits", "checkpoints", "watch", "threads", "cache", "server");
     private static final Set<String> LIMITS_KEYS = Set.of("maxEventBytes", "maxEventsPerAppend");
     private static final Set<String> CHECKPOINTS_KEYS = Set.of("everyEvents", "tailBytes", "keep", "deleteCoveredEvents");
     private static final Set<String> WATCH_KEYS = Set.of("maxLag", "batchSize");

@@ -36,6 +36,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
 import org.slf4j.Logger;
@@ -357,7 +358,8 @@ public final class ThreadEngine {
     Mono<ThreadInfo> updateMetadata(ThreadKey key, Map<String, String> set, Set<String> remove) {
         return Mono.defer(() -> {
             Map<String, String> checkedSet = JsonValues.normalizeStrings(set, "metadata");
-            if (remove == null || remove.contains(null)) {
+            // iterate rather than contains(null): immutable sets (Set.of) throw NullPointerException on that
+            if (remove == null || remove.stream().anyMatch(Objects::isNull)) {
                 throw new InvalidInputException("metadata keys to remove must not be null");
             }
             return events.updateMetadata(key, checkedSet, Set.copyOf(remove)).map(ThreadEngine::info);

@@ -37,11 +37,22 @@ final class Watcher {
         Flux<ThreadUpdate> updates = feed.heads(key)
                 .doOnNext(head -> cursor.observe(key, head, settings.maxLag(), cutOff))
                 .onBackpressureLatest()
-                .concatMap(head -> readFrom(key, cursor), 1);
+                .concatMap(head -> cursor.suspectDeleted ? verifyThenRead(key, cursor) : readFrom(key, cursor), 1);
         // prefetch 1: pages are read only as the subscriber asks for them, so the log, not a queue, holds the backlog
         return Flux.merge(1, updates, cutOff.asMono().thenMany(Flux.<ThreadUpdate>empty()))
-                .doOnNext(u -> cursor.demand.decrementAndGet())
+                .doOnNext(u -> {
+                    cursor.delivered = u.lastVersion();
+                    cursor.demand.decrementAndGet();
+                })
                 .doOnRequest(n -> cursor.demand.accumulateAndGet(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b));
+    }
+
+    /** A head below what was read may be a reordered hint or a delete; the stored head tells which. */
+    private Flux<ThreadUpdate> verifyThenRead(ThreadKey key, Cursor cursor) {
+        cursor.suspectDeleted = false;
+        return engine.log().find(key).map(r -> r.version()).defaultIfEmpty(0L).flatMapMany(head -> head < cursor.next - 1
+                ? Flux.error(new NotFoundException("thread " + key + " was deleted while watched"))
+                : readFrom(key, cursor));
     }
 
     private Flux<ThreadUpdate> readFrom(ThreadKey key, Cursor cursor) {
@@ -59,26 +70,31 @@ final class Watcher {
         return engine.log().read(key, from, Long.MAX_VALUE, batch).collectList();
     }
 
-    /** Where one subscriber is: the next version to read, the highest head seen, and its outstanding demand. */
+    /**
+     * Where one subscriber is: the next version to read, the last version delivered to it, whether a hint suggested a
+     * delete, and its outstanding demand.
+     */
     private static final class Cursor {
         volatile long next;
-        volatile long highestHead;
+        volatile long delivered;
+        volatile boolean suspectDeleted;
         final AtomicLong demand = new AtomicLong();
 
         Cursor(long next) {
             this.next = next;
+            this.delivered = next - 1;
         }
 
         void observe(ThreadKey key, long head, int maxLag, Sinks.Empty<Void> cutOff) {
-            // hints from concurrent writers may arrive out of order; only a delete publishes 0
-            if (head == 0 && highestHead > 0) {
-                cutOff.tryEmitError(new NotFoundException("thread " + key + " was deleted while watched"));
+            if (head < next - 1) {
+                // hints from concurrent writers can arrive out of order, so a lower head alone does not prove a delete
+                suspectDeleted = true;
                 return;
             }
-            highestHead = Math.max(highestHead, head);
-            long lag = head - (next - 1);
+            // measured from what the subscriber received, not from what was read ahead for it
+            long lag = head - delivered;
             if (lag > maxLag && demand.get() <= 0) {
-                cutOff.tryEmitError(new SubscriberOverflowException(key, next, lag));
+                cutOff.tryEmitError(new SubscriberOverflowException(key, delivered + 1, lag));
             }
         }
     }

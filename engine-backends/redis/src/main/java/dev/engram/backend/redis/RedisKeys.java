@@ -1,0 +1,89 @@
+package dev.engram.backend.redis;
+
+import dev.engram.core.model.ThreadKey;
+import java.util.List;
+import org.jspecify.annotations.Nullable;
+
+/**
+ * Names the keys of one deployment. A thread's keys share the hash tag {@code {tenant|threadId|namespace}}, so they
+ * live in one Cluster slot; {@code |} cannot occur in ids, so two threads never share a tag.
+ */
+final class RedisKeys {
+
+    /** Sorts below every character ids may hold, so the index's byte order is (threadId, namespace) order. */
+    static final char MEMBER_SEPARATOR = ',';
+
+    private final String prefix;
+
+    RedisKeys(String prefix) {
+        this.prefix = prefix;
+    }
+
+    String prefix() {
+        return prefix;
+    }
+
+    private String tagged(ThreadKey key, String suffix) {
+        return prefix + ":{" + key.tenant() + '|' + key.threadId() + '|' + key.namespace() + "}:" + suffix;
+    }
+
+    String record(ThreadKey key) {
+        return tagged(key, "thread");
+    }
+
+    String events(ThreadKey key) {
+        return tagged(key, "events");
+    }
+
+    String eventIds(ThreadKey key) {
+        return tagged(key, "ids");
+    }
+
+    String checkpoints(ThreadKey key) {
+        return tagged(key, "cp");
+    }
+
+    String checkpointMeta(ThreadKey key) {
+        return tagged(key, "cpmeta");
+    }
+
+    /** Every key of the thread, in the order the append script expects. */
+    List<String> all(ThreadKey key) {
+        return List.of(record(key), events(key), eventIds(key), checkpoints(key), checkpointMeta(key));
+    }
+
+    /** The pub/sub channel that carries the thread's new heads. */
+    String channel(ThreadKey key) {
+        return tagged(key, "head");
+    }
+
+    /** The sorted set of a tenant's threads; in its own slot, so it is kept beside the thread, not inside its scripts. */
+    String tenantIndex(String tenant) {
+        return prefix + ":tenant:" + tenant + ":threads";
+    }
+
+    static String member(ThreadKey key) {
+        return key.threadId() + MEMBER_SEPARATOR + key.namespace();
+    }
+
+    /** The thread a member of {@code tenant}'s index names, or null when the member is not one this backend wrote. */
+    static @Nullable ThreadKey fromMember(String tenant, String member) {
+        int sep = member.indexOf(MEMBER_SEPARATOR);
+        if (sep <= 0) {
+            return null;
+        }
+        try {
+            return new ThreadKey(tenant, member.substring(0, sep), member.substring(sep + 1));
+        } catch (RuntimeException e) {
+            return null;
+        }
+    }
+
+    /** The index member a listing cursor ({@code threadId/namespace}) stands for. */
+    static String cursorMember(String cursor) {
+        int slash = cursor.indexOf('/');
+        String threadId = slash < 0 ? cursor : cursor.substring(0, slash);
+        String namespace = slash < 0 ? "" : cursor.substring(slash + 1);
+        return threadId + MEMBER_SEPARATOR + namespace;
+    }
+}
