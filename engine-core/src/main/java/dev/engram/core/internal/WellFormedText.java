@@ -15,7 +15,62 @@ public final class WellFormedText {
     private WellFormedText() {
     }
 
+    /** Throws {@link InvalidInputException} naming the field that holds a lone surrogate; allocation-free when all is well. */
     public static void check(Change change, Map<String, String> metadata) {
+        if (isWellFormed(change) && (metadata.isEmpty() || isWellFormedValue(metadata))) {
+            return;
+        }
+        locate(change, metadata);
+    }
+
+    private static boolean isWellFormed(Change change) {
+        if (change instanceof Change.MessageAppended m) {
+            return isWellFormed(m.message());
+        } else if (change instanceof Change.ValuesSet s) {
+            return isWellFormedValue(s.values());
+        } else if (change instanceof Change.ValuesRemoved r) {
+            for (String k : r.keys()) {
+                if (!wellFormed(k)) {
+                    return false;
+                }
+            }
+        } else if (change instanceof Change.MessagesCompacted c) {
+            return isWellFormed(c.summary());
+        }
+        return true;
+    }
+
+    private static boolean isWellFormed(Message m) {
+        return wellFormed(m.role()) && wellFormed(m.content()) && (m.name() == null || wellFormed(m.name()))
+                && (m.toolCallId() == null || wellFormed(m.toolCallId())) && (m.id() == null || wellFormed(m.id()))
+                && (m.attributes().isEmpty() || isWellFormedValue(m.attributes()));
+    }
+
+    private static boolean isWellFormedValue(Object value) {
+        if (value instanceof String s) {
+            return wellFormed(s);
+        } else if (value instanceof Map<?, ?> map) {
+            for (Map.Entry<?, ?> e : map.entrySet()) {
+                if (!wellFormed((String) e.getKey()) || !isWellFormedValue(e.getValue())) {
+                    return false;
+                }
+            }
+        } else if (value instanceof List<?> list) {
+            for (Object item : list) {
+                if (!isWellFormedValue(item)) {
+                    return false;
+                }
+            }
+        }
+        return true;
+    }
+
+    private static boolean wellFormed(String s) {
+        return badIndex(s) < 0;
+    }
+
+    /** The slow path, taken only for bad input: finds the field and throws with its name. */
+    private static void locate(Change change, Map<String, String> metadata) {
         if (change instanceof Change.MessageAppended m) {
             check(m.message(), "message");
         } else if (change instanceof Change.ValuesSet s) {
@@ -62,15 +117,23 @@ public final class WellFormedText {
     }
 
     static void check(String s, String what) {
+        int i = badIndex(s);
+        if (i >= 0) {
+            throw new InvalidInputException(what + " has an unpaired UTF-16 surrogate at index " + i);
+        }
+    }
+
+    private static int badIndex(String s) {
         for (int i = 0, n = s.length(); i < n; i++) {
             char c = s.charAt(i);
             if (Character.isSurrogate(c)) {
                 if (Character.isHighSurrogate(c) && i + 1 < n && Character.isLowSurrogate(s.charAt(i + 1))) {
                     i++;
                 } else {
-                    throw new InvalidInputException(what + " has an unpaired UTF-16 surrogate at index " + i);
+                    return i;
                 }
             }
         }
+        return -1;
     }
 }

@@ -1,6 +1,7 @@
 package dev.engram.core.model;
 
 import dev.engram.core.InvalidInputException;
+import dev.engram.core.internal.EventIds;
 import dev.engram.core.internal.JsonValues;
 import java.util.Map;
 import java.util.UUID;
@@ -23,7 +24,7 @@ public record NewEvent(UUID eventId, Change change, Map<String, String> metadata
 
     /** A new event with a random id. */
     public static NewEvent of(Change change) {
-        return new NewEvent(UUID.randomUUID(), change, Map.of());
+        return new NewEvent(EventIds.next(), change, Map.of());
     }
 
     public static NewEvent of(UUID eventId, Change change) {
