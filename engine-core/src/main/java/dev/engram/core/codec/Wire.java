@@ -8,6 +8,7 @@ import dev.engram.core.CorruptDataException;
 import dev.engram.core.InvalidInputException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import dev.engram.core.internal.JsonValues;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
@@ -198,7 +199,8 @@ final class Wire {
         if (map.size() != n) {
             throw new CorruptDataException("a map of " + n + " entries repeats a key");
         }
-        return Collections.unmodifiableMap(map);
+        // values were read as normalised ones, so the model's constructors need not copy the map again
+        return JsonValues.trusted(map);
     }
 
     /** Writes a string-to-string map (event metadata) in key order. */

@@ -3,10 +3,12 @@ package dev.engram.core.internal;
 import dev.engram.core.InvalidInputException;
 import java.math.BigDecimal;
 import java.math.BigInteger;
+import java.util.AbstractMap;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeMap;
 
 /**
@@ -46,10 +48,13 @@ public final class JsonValues {
                 + " (allowed: null, string, boolean, number, list, map)");
     }
 
-    /** Normalises a map with string keys into an immutable map sorted by key. */
+    /** Normalises a map with string keys into an immutable map sorted by key; a map this class made is returned as it is. */
     public static Map<String, Object> normalizeMap(Map<?, ?> map, String path) {
         if (map == null) {
             throw new InvalidInputException(path + " is required");
+        }
+        if (map instanceof NormalizedMap normalized) {
+            return normalized;
         }
         TreeMap<String, Object> out = new TreeMap<>();
         for (Map.Entry<?, ?> e : map.entrySet()) {
@@ -58,7 +63,44 @@ public final class JsonValues {
             }
             out.put(key, normalize(e.getValue(), path + "." + key));
         }
-        return Collections.unmodifiableMap(out);
+        return new NormalizedMap(out);
+    }
+
+    /**
+     * Wraps a map whose values are already normalised (a decoder's output) without copying it again.
+     * The caller hands the map over and must not change it afterwards.
+     */
+    public static Map<String, Object> trusted(TreeMap<String, Object> normalized) {
+        return new NormalizedMap(normalized);
+    }
+
+    /** An immutable, key-sorted map of normalised values; normalising it again costs nothing. */
+    private static final class NormalizedMap extends AbstractMap<String, Object> {
+        private final Map<String, Object> view;
+
+        NormalizedMap(TreeMap<String, Object> map) {
+            this.view = Collections.unmodifiableMap(map);
+        }
+
+        @Override
+        public Set<Entry<String, Object>> entrySet() {
+            return view.entrySet();
+        }
+
+        @Override
+        public Object get(Object key) {
+            return view.get(key);
+        }
+
+        @Override
+        public boolean containsKey(Object key) {
+            return view.containsKey(key);
+        }
+
+        @Override
+        public int size() {
+            return view.size();
+        }
     }
 
     /** Validates a string-to-string map (event and thread metadata), returning an immutable copy sorted by key. */
