@@ -38,7 +38,8 @@ final class Watcher {
                 .doOnNext(head -> cursor.observe(key, head, settings.maxLag(), cutOff))
                 .onBackpressureLatest()
                 .concatMap(head -> readFrom(key, cursor), 1);
-        return Flux.merge(updates, cutOff.asMono().thenMany(Flux.<ThreadUpdate>empty()))
+        // prefetch 1: pages are read only as the subscriber asks for them, so the log, not a queue, holds the backlog
+        return Flux.merge(1, updates, cutOff.asMono().thenMany(Flux.<ThreadUpdate>empty()))
                 .doOnNext(u -> cursor.demand.decrementAndGet())
                 .doOnRequest(n -> cursor.demand.accumulateAndGet(n, (a, b) -> a + b < 0 ? Long.MAX_VALUE : a + b));
     }
@@ -69,7 +70,8 @@ final class Watcher {
         }
 
         void observe(ThreadKey key, long head, int maxLag, Sinks.Empty<Void> cutOff) {
-            if (head < highestHead && head < next - 1) {
+            // hints from concurrent writers may arrive out of order; only a delete publishes 0
+            if (head == 0 && highestHead > 0) {
                 cutOff.tryEmitError(new NotFoundException("thread " + key + " was deleted while watched"));
                 return;
             }

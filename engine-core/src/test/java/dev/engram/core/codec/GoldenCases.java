@@ -1,0 +1,151 @@
+package dev.engram.core.codec;
+
+import dev.engram.core.model.Change;
+import dev.engram.core.model.Message;
+import dev.engram.core.model.ThreadKey;
+import dev.engram.core.model.ThreadState;
+import java.math.BigDecimal;
+import java.math.BigInteger;
+import java.time.Instant;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The objects behind the golden corpus of format 1: each case names the file under {@code codec/v1/} that holds its
+ * encoding. Never change or remove a case: its file is the frozen encoding that every later build must still read.
+ */
+final class GoldenCases {
+
+    static final ThreadKey KEY = new ThreadKey("acme", "user-42:chat-7", "planner");
+
+    /** One corpus entry: the file {@code name + ".bin"} decodes to {@code expected}. */
+    record GoldenCase(String name, Object expected) {
+
+        String fileName() {
+            return name + ".bin";
+        }
+
+        byte[] encode(Codec codec) {
+            return encode(codec, expected);
+        }
+
+        static byte[] encode(Codec codec, Object value) {
+            if (value instanceof Codec.EventPayload p) {
+                return codec.encodeEvent(p.change(), p.metadata());
+            }
+            return codec.encodeState((ThreadState) value);
+        }
+
+        Object decode(Codec codec, byte[] blob) {
+            return expected instanceof Codec.EventPayload ? codec.decodeEvent(blob) : codec.decodeState(KEY, blob);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private GoldenCases() {
+    }
+
+    static List<GoldenCase> all() {
+        return List.of(
+                event("event-message-minimal", Change.message(Message.user("hi")), Map.of()),
+                event("event-message-all-fields", Change.message(new Message("tool", "42 °C in Zürich", "weather",
+                        "call_7", "msg-0001", attributes())), Map.of("source", "api", "traceId", "4bf92f3577b34da6")),
+                event("event-message-unicode", Change.message(Message.assistant(
+                        "héllo 👋🏽 世界 — ∑ 𝔘𝔫𝔦𝔠𝔬𝔡𝔢, a NUL \u0000 and a tab \t").withName("Zoë 🤖")),
+                        Map.of("lang", "日本語")),
+                event("event-message-empty-strings", Change.message(new Message("user", "", "", "", "", Map.of("", ""))),
+                        Map.of("note", "")),
+                event("event-values-set-all-types", Change.set(allValueTypes()), Map.of()),
+                event("event-values-set-nested", Change.set(nested()), Map.of("origin", "tool")),
+                event("event-values-removed", Change.remove("b", "a", "ünïcode", ""), Map.of()),
+                event("event-messages-compacted", Change.compact(40, Message.system("Summary: the user planned a trip to Lisbon.")
+                        .withAttributes(Map.of("summarised", 40L, "model", "small"))), Map.of("by", "compactor")),
+                event("event-custom", Change.custom("app.tool-result", new byte[] {0, 1, 127, -128, -1, 10}),
+                        Map.of("contentType", "application/octet-stream")),
+                event("event-custom-empty", Change.custom("app.ping", new byte[0]), Map.of()),
+                state("state-empty", ThreadState.empty(KEY)),
+                state("state-summary-and-values", conversation()),
+                state("state-before-epoch", ThreadState.of(KEY, 3,
+                        List.of(new ThreadState.Entry(2, Message.user("old"))), Map.of("flag", true),
+                        Instant.parse("1969-12-31T23:59:59.000000001Z"))));
+    }
+
+    private static GoldenCase event(String name, Change change, Map<String, String> metadata) {
+        return new GoldenCase(name, new Codec.EventPayload(change, metadata));
+    }
+
+    private static GoldenCase state(String name, ThreadState state) {
+        return new GoldenCase(name, state);
+    }
+
+    private static Map<String, Object> attributes() {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("latencyMs", 125L);
+        a.put("cached", false);
+        a.put("error", null);
+        a.put("tags", Arrays.asList("weather", null, "celsius"));
+        return a;
+    }
+
+    private static Map<String, Object> allValueTypes() {
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("null", null);
+        v.put("string", "text");
+        v.put("emptyString", "");
+        v.put("emoji", "🚀✨");
+        v.put("true", true);
+        v.put("false", false);
+        v.put("zero", 0L);
+        v.put("negative", -1L);
+        v.put("longMin", Long.MIN_VALUE);
+        v.put("longMax", Long.MAX_VALUE);
+        v.put("int", 7);
+        v.put("double", 3.141592653589793);
+        v.put("negativeZero", -0.0);
+        v.put("nan", Double.NaN);
+        v.put("infinity", Double.POSITIVE_INFINITY);
+        v.put("float", 0.5f);
+        v.put("bigInteger", new BigInteger("123456789012345678901234567890"));
+        v.put("negativeBigInteger", new BigInteger("-98765432109876543210987654321"));
+        v.put("bigDecimal", new BigDecimal("12345.678900"));
+        v.put("bigDecimalNegativeScale", new BigDecimal("1E+12"));
+        v.put("bigDecimalNegative", new BigDecimal("-0.000001"));
+        v.put("list", Arrays.asList(1L, "two", null, 3.5, false));
+        v.put("emptyList", List.of());
+        v.put("map", Map.of("z", 1L, "a", "first"));
+        v.put("emptyMap", Map.of());
+        return v;
+    }
+
+    private static Map<String, Object> nested() {
+        Map<String, Object> leaf = new LinkedHashMap<>();
+        leaf.put("deep", Arrays.asList(Arrays.asList(1L, Arrays.asList(2L, null)), Map.of()));
+        leaf.put("amount", new BigDecimal("19.99"));
+        return Map.of(
+                "plan", Map.of("steps", List.of(Map.of("id", 1L, "done", true), Map.of("id", 2L, "done", false)),
+                        "meta", leaf),
+                "matrix", List.of(List.of(1.5, 2.5), List.of(), List.of(List.of("x"))));
+    }
+
+    private static ThreadState conversation() {
+        Instant t = Instant.parse("2024-05-01T10:15:30.123456789Z");
+        ThreadState s = ThreadState.empty(KEY);
+        s = s.apply(1, t, Change.message(Message.system("You are terse.")));
+        s = s.apply(2, t.plusSeconds(1), Change.message(Message.user("Wie spät ist es? ⏰")));
+        s = s.apply(3, t.plusSeconds(2), Change.message(new Message("assistant", "", null, null, "m-3",
+                Map.of("toolCalls", List.of(Map.of("id", "call_1", "name", "clock", "arguments", "{}"))))));
+        s = s.apply(4, t.plusSeconds(3), Change.message(Message.tool("10:15", "call_1")));
+        s = s.apply(5, t.plusSeconds(4), Change.set(Map.of("user", Map.of("name", "Ada", "tz", "Europe/Berlin"),
+                "turns", 4L, "score", new BigDecimal("0.75"))));
+        s = s.apply(6, t.plusSeconds(5), Change.compact(3, Message.system("Summary: the user asked the time; it was 10:15.")));
+        s = s.apply(7, t.plusSeconds(6), Change.remove("score"));
+        s = s.apply(8, t.plusSeconds(7), Change.message(Message.user("Danke!").withId("m-8")));
+        return s.apply(9, t.plusMillis(7_500), Change.custom("app.audit", new byte[] {1, 2, 3}));
+    }
+}

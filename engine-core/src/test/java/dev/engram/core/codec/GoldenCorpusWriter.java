@@ -1,0 +1,33 @@
+package dev.engram.core.codec;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes the golden corpus files of the current format version that do not exist yet.
+ *
+ * <p>The files of a released format version must never be regenerated: they are what old data looks like. This
+ * writer only adds missing files; a new format version gets its own directory ({@code codec/v2}, …) and new cases.
+ * Run from the repository root after {@code mvn -pl engine-core test-compile}:
+ * {@code java -cp engine-core/target/test-classes:engine-core/target/classes:<dependencies> dev.engram.core.codec.GoldenCorpusWriter}
+ */
+public final class GoldenCorpusWriter {
+
+    private GoldenCorpusWriter() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path dir = Path.of(args.length > 0 ? args[0] : "engine-core/src/test/resources/codec/v" + KryoCodec.CURRENT_FORMAT);
+        Files.createDirectories(dir);
+        for (GoldenCases.GoldenCase c : GoldenCases.all()) {
+            Path file = dir.resolve(c.fileName());
+            if (Files.exists(file)) {
+                System.out.println("kept    " + file);
+                continue;
+            }
+            Files.write(file, c.encode(KryoCodec.INSTANCE));
+            System.out.println("written " + file);
+        }
+    }
+}
