@@ -33,11 +33,11 @@ import reactor.core.publisher.Flux;
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-@Fork(value = 1, jvmArgsAppend = {"-Xms2g", "-Xmx2g"})
+@Fork(value = 1, jvmArgsAppend = {"-Xms4g", "-Xmx4g"})
 public class AppendBenchmark {
 
     static final int WRITERS = 64;
-    /** Appends per memory thread before it is deleted and a new one started, so the heap holds a bounded log. */
+    /** Appends per memory thread before the writer moves on to a new one. */
     static final int MEMORY_THREAD_LENGTH = 1000;
 
     static Change change() {
@@ -50,25 +50,26 @@ public class AppendBenchmark {
         private Engram engram;
         private ThreadHandle thread;
         private int appended;
-        private int rotations;
+        private int threadNumber;
 
-        @Setup(Level.Trial)
+        /** A fresh engine per iteration: the memory provider keeps every event, so this bounds the heap without deletes racing the checkpointer. */
+        @Setup(Level.Iteration)
         public void setUp() {
             engram = Engram.open(EngramConfig.defaults().withProvider(InMemoryProvider.NAME).withStrict(true));
-            thread = engram.thread("append-0");
+            appended = 0;
+            thread = engram.thread("append-" + ++threadNumber);
         }
 
-        /** Every {@value #MEMORY_THREAD_LENGTH} appends: drop the thread and start the next; amortised into the ops. */
+        /** Every {@value #MEMORY_THREAD_LENGTH} appends the next conversation starts, as an agent's users come and go. */
         ThreadHandle next() {
             if (++appended == MEMORY_THREAD_LENGTH) {
                 appended = 0;
-                thread.delete().block();
-                thread = engram.thread("append-" + ++rotations);
+                thread = engram.thread("append-" + ++threadNumber);
             }
             return thread;
         }
 
-        @TearDown(Level.Trial)
+        @TearDown(Level.Iteration)
         public void tearDown() {
             engram.close();
         }

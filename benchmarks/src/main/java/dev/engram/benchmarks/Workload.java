@@ -13,8 +13,9 @@ import java.util.SplittableRandom;
 
 /**
  * Deterministic, realistic agent conversations: 300–500-character turns of mixed roles (user, assistant with
- * token counts and tool calls, tool results, the odd system note), some non-ASCII punctuation as model output
- * has, and a few state values.
+ * token counts and tool calls, tool results, the odd system note) and a few state values. Assistant prose carries
+ * the typographic punctuation models emit (— ’ “ ”), some user turns Latin-1 accents (é); tool output and the rest
+ * are ASCII: about 3 turns in 8 are non-Latin-1 text, 1 in 8 accented Latin-1, half plain ASCII.
  */
 final class Workload {
 
@@ -28,8 +29,10 @@ final class Workload {
         "available", "please", "confirm", "address", "and", "preferred", "delivery", "window", "we", "can", "offer",
         "a", "voucher", "for", "inconvenience", "summary", "of", "previous", "conversation", "includes", "two",
         "open", "tickets", "one", "escalated", "to", "tier", "support", "invoice", "was", "sent", "on", "Monday",
-        "payment", "method", "card", "ending", "in", "4242", "—", "it’s", "“priority”", "café", "résumé",
+        "payment", "method", "card", "ending", "in", "4242", "it's", "priority", "cafe", "resume",
     };
+    private static final String[] TYPOGRAPHIC = {"—", "it’s", "“priority”", "we’ll", "–"};
+    private static final String[] ACCENTED = {"café", "résumé", "naïve", "Zürich"};
     private static final String[] TOOLS = {"lookup_order", "search_kb", "create_ticket", "send_email"};
 
     private Workload() {
@@ -38,7 +41,12 @@ final class Workload {
     /** The {@code i}-th turn of the conversation (0-based); the same {@code i} always gives the same message. */
     static Message message(int i) {
         SplittableRandom rnd = new SplittableRandom(0x5eed + i);
-        String text = text(rnd, 300 + rnd.nextInt(201));
+        int length = 300 + rnd.nextInt(201);
+        String text = switch (i % 8) {
+            case 1, 2, 4 -> text(rnd, length, TYPOGRAPHIC);
+            case 6 -> text(rnd, length, ACCENTED);
+            default -> text(rnd, length, null);
+        };
         switch (i % 8) {
             case 0, 3, 6:
                 return Message.user(text).withId("m-" + i);
@@ -60,13 +68,15 @@ final class Workload {
         }
     }
 
-    private static String text(SplittableRandom rnd, int length) {
+    /** Words up to {@code length} characters; with {@code special}, the fourth word and one in 15 after it come from it. */
+    private static String text(SplittableRandom rnd, int length, String[] special) {
         StringBuilder sb = new StringBuilder(length + 16);
-        while (sb.length() < length) {
-            if (sb.length() > 0) {
+        for (int word = 0; sb.length() < length; word++) {
+            if (word > 0) {
                 sb.append(rnd.nextInt(12) == 0 ? ". " : " ");
             }
-            sb.append(WORDS[rnd.nextInt(WORDS.length)]);
+            boolean pick = Boolean.getBoolean("asciiOnly") ? false : special != null && (word == 3 || rnd.nextInt(15) == 0);
+            sb.append(pick ? special[rnd.nextInt(special.length)] : WORDS[rnd.nextInt(WORDS.length)]);
         }
         sb.setLength(length);
         return sb.toString();
@@ -105,7 +115,7 @@ final class Workload {
         int turn = 0;
         for (int version = 2; version <= events; version++) {
             if (compactEvery > 0 && version % compactEvery == 0) {
-                changes.add(Change.compact(version - 1 - keepRecent, Message.system(text(new SplittableRandom(version), 480)).withId("summary-" + version)));
+                changes.add(Change.compact(version - 1 - keepRecent, Message.system(text(new SplittableRandom(version), 480, null)).withId("summary-" + version)));
             } else {
                 changes.add(Change.message(message(turn++)));
             }
