@@ -7,7 +7,6 @@ import dev.engram.core.model.ThreadKey;
 import dev.engram.core.model.ThreadQuery;
 import dev.engram.core.spi.Backend;
 import dev.engram.core.spi.BackendContext;
-import dev.engram.core.spi.BackendProvider;
 import dev.engram.core.spi.BackendProviders;
 import dev.engram.core.thread.ThreadEngine;
 import java.time.Clock;
@@ -49,9 +48,9 @@ public final class Engram implements AutoCloseable {
     public static Engram open(EngramConfig config, Clock clock) {
         Objects.requireNonNull(config, "config");
         Objects.requireNonNull(clock, "clock");
-        BackendProvider provider = BackendProviders.select(config);
-        Backend backend = provider.create(new BackendContext(config.providerOptions(provider.name()), clock));
-        return new Engram(new ThreadEngine(backend, config, clock), backend, provider.name());
+        BackendProviders.Selected selected = BackendProviders.select(config);
+        Backend backend = selected.provider().create(new BackendContext(selected.options(), clock));
+        return new Engram(new ThreadEngine(backend, config, clock), backend, selected.name());
     }
 
     /** Opens an engine with the default configuration: {@code engram.yaml} if present, the environment, else the local provider under {@code ./data}. */

@@ -41,7 +41,10 @@ public record EngramConfig(String provider, boolean strict, Map<String, Provider
                 WatchSettings.defaults(), null, DEFAULT_CACHE_MAX_THREADS);
     }
 
-    /** Reads {@code ./engram.yaml} when it exists, then applies {@code ENGRAM_*} environment overrides. */
+    /**
+     * Reads the file {@code ENGRAM_CONFIG} names, else {@code ./engram.yaml} when it exists, then applies {@code ENGRAM_*}
+     * environment overrides; see {@code engine-core/README.md} for every key and variable.
+     */
     public static EngramConfig load() {
         return ConfigLoader.load(null, System.getenv());
     }

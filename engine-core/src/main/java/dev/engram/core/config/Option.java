@@ -70,12 +70,20 @@ public final class Option<T> {
         try {
             return parser.apply(raw);
         } catch (RuntimeException e) {
-            throw new ConfigurationException(section + "." + name + ": cannot read " + (sensitive ? "(masked)" : "'" + raw + "'")
-                    + ": " + e.getMessage(), e);
+            if (sensitive || ProviderOptions.isSecretName(name)) {
+                // the parser's message and the cause usually quote the raw value
+                throw new ConfigurationException(section + "." + name + ": cannot read (masked)");
+            }
+            String shown = ProviderOptions.mask(name, raw);
+            if (!shown.equals(raw)) {
+                // a URL with a password: the parser's message would quote it unmasked
+                throw new ConfigurationException(section + "." + name + ": cannot read '" + shown + "'");
+            }
+            throw new ConfigurationException(section + "." + name + ": cannot read '" + raw + "': " + e.getMessage(), e);
         }
     }
 
-    private static Boolean parseBool(String s) {
+    static Boolean parseBool(String s) {
         return switch (s.trim().toLowerCase(Locale.ROOT)) {
             case "true", "yes", "on", "1" -> true;
             case "false", "no", "off", "0" -> false;

@@ -14,7 +14,8 @@ import org.jspecify.annotations.Nullable;
  */
 public final class ProviderOptions {
 
-    private static final Pattern SECRET_NAME = Pattern.compile("(?i).*(password|passwd|secret|token|apikey|api-key|api_key|credential).*");
+    private static final Pattern SECRET_NAME =
+            Pattern.compile("(?i).*(password|passwd|secret|token|apikey|api-key|api_key|credential|private.?key|access.?key).*");
     private static final Pattern URL_PASSWORD = Pattern.compile("(://[^:/@]*:)([^@/]*)(@)");
 
     private final String section;
@@ -62,9 +63,14 @@ public final class ProviderOptions {
         return new ProviderOptions(section, copy);
     }
 
+    /** Whether an option with this name holds a secret (a password, token, key…), so that its value is never printed. */
+    public static boolean isSecretName(String name) {
+        return SECRET_NAME.matcher(name).matches();
+    }
+
     /** Masks a value for printing when its name looks secret, and a password inside a URL. */
     public static String mask(String name, String value) {
-        if (SECRET_NAME.matcher(name).matches()) {
+        if (isSecretName(name)) {
             return "****";
         }
         return URL_PASSWORD.matcher(value).replaceAll("$1****$3");

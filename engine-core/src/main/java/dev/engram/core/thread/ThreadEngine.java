@@ -9,6 +9,7 @@ import dev.engram.core.codec.Codec;
 import dev.engram.core.config.CheckpointPolicy;
 import dev.engram.core.config.EngramConfig;
 import dev.engram.core.internal.JsonValues;
+import dev.engram.core.internal.WellFormedText;
 import dev.engram.core.model.AppendBatch;
 import dev.engram.core.model.Appended;
 import dev.engram.core.model.CheckpointInfo;
@@ -113,6 +114,7 @@ public final class ThreadEngine {
             if (!ids.add(e.eventId())) {
                 throw new InvalidInputException("event id " + e.eventId() + " appears twice in one append to " + key);
             }
+            WellFormedText.check(e.change(), e.metadata());
             byte[] data = codec.encodeEvent(e.change(), e.metadata());
             if (data.length > config.limits().maxEventBytes()) {
                 throw new PayloadTooLargeException("events[" + i + "] (" + e.change().type() + ")", data.length, config.limits().maxEventBytes());
