@@ -114,14 +114,17 @@ public final class WebSocketLoad {
         // one HTTP verticle: EngramServer cannot yet share an ephemeral port between several instances
         ServerOptions options = new ServerOptions().setHost("127.0.0.1").setPort(0).setTcpBridgePort(-1).setInstances(1)
                 .setRequestsPerSecond(1_000_000_000).setMaxConnections(settings.subscribers() + settings.writers() + 100);
-        EngramServer server = await(EngramServer.start(config, options), 60);
-        Vertx client = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         boolean pass;
         try {
-            pass = new Run(settings, server.port(), client).execute();
+            EngramServer server = await(EngramServer.start(config, options), 60);
+            Vertx client = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+            try {
+                pass = new Run(settings, server.port(), client).execute();
+            } finally {
+                await(client.close(), 30);
+                await(server.stop(), 30);
+            }
         } finally {
-            await(client.close(), 30);
-            await(server.stop(), 30);
             deleteRecursively(data);
         }
         System.exit(pass ? 0 : 1);
