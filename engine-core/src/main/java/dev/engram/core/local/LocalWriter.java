@@ -65,6 +65,11 @@ final class LocalWriter {
     private final Scheduler acks;
     private final InProcessChangeFeed feed = new InProcessChangeFeed(this::head);
     private final WriteOptions writeOptions;
+    /**
+     * Checkpoints are derived data: a lost one means an older checkpoint or a longer replay, never a lost event. They
+     * skip their own sync, and the next synced group commit flushes the log (in order) with them.
+     */
+    private final WriteOptions derivedWriteOptions = new WriteOptions().setSync(false);
     private final LinkedBlockingQueue<Command> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger queued = new AtomicInteger();
     private final AtomicLong writes = new AtomicLong();
@@ -185,7 +190,7 @@ final class LocalWriter {
             try (WriteBatch batch = new WriteBatch()) {
                 batch.put(db.checkpoints, LocalFormat.versionKey(LocalFormat.prefix(checkpoint.key()), checkpoint.version()),
                         LocalFormat.encodeCheckpoint(checkpoint));
-                write(batch);
+                write(batch, derivedWriteOptions);
             }
             return null;
         }).then();
@@ -195,7 +200,7 @@ final class LocalWriter {
         return task("deleting checkpoint " + version + " of " + key, () -> {
             try (WriteBatch batch = new WriteBatch()) {
                 batch.delete(db.checkpoints, LocalFormat.versionKey(LocalFormat.prefix(key), version));
-                write(batch);
+                write(batch, derivedWriteOptions);
             }
             return null;
         }).then();
@@ -206,7 +211,7 @@ final class LocalWriter {
             byte[] prefix = LocalFormat.prefix(key);
             try (WriteBatch batch = new WriteBatch()) {
                 batch.deleteRange(db.checkpoints, prefix, LocalFormat.end(prefix));
-                write(batch);
+                write(batch, derivedWriteOptions);
             }
             return null;
         }).then();
@@ -328,6 +333,7 @@ final class LocalWriter {
         } finally {
             db.close();
             writeOptions.close();
+            derivedWriteOptions.close();
             terminated = true;
             failQueued();
             terminatedFuture.complete(null);
@@ -377,8 +383,12 @@ final class LocalWriter {
     }
 
     private void write(WriteBatch batch) {
+        write(batch, writeOptions);
+    }
+
+    private void write(WriteBatch batch, WriteOptions options) {
         db.call("writing to " + db.dir, () -> {
-            db.db.write(writeOptions, batch);
+            db.db.write(options, batch);
             return null;
         });
         writes.incrementAndGet();
