@@ -1,5 +1,6 @@
 package dev.engram.core.thread;
 
+import dev.engram.core.NotFoundException;
 import dev.engram.core.model.ThreadKey;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,6 +26,8 @@ final class Checkpointer {
 
     private final Function<ThreadKey, Mono<?>> checkpoint;
     private final Set<ThreadKey> pending = ConcurrentHashMap.newKeySet();
+    /** Threads asked for again while their checkpoint ran: it runs once more afterwards, so no crossing is lost. */
+    private final Set<ThreadKey> again = ConcurrentHashMap.newKeySet();
     private final ConcurrentLinkedQueue<ThreadKey> queue = new ConcurrentLinkedQueue<>();
     private final Set<Disposable> running = ConcurrentHashMap.newKeySet();
     private final AtomicInteger active = new AtomicInteger();
@@ -35,7 +38,11 @@ final class Checkpointer {
     }
 
     void request(ThreadKey key) {
-        if (closed || pending.size() >= MAX_QUEUED || !pending.add(key)) {
+        if (closed || pending.size() >= MAX_QUEUED) {
+            return;
+        }
+        if (!pending.add(key)) {
+            again.add(key);
             return;
         }
         queue.add(key);
@@ -61,13 +68,22 @@ final class Checkpointer {
                     .subscribeOn(Schedulers.parallel())
                     .doFinally(s -> {
                         pending.remove(key);
+                        if (again.remove(key)) {
+                            request(key);
+                        }
                         if (handle[0] != null) {
                             running.remove(handle[0]);
                         }
                         active.decrementAndGet();
                         drain();
                     })
-                    .subscribe(null, e -> log.warn("policy checkpoint of {} failed (the next one will retry): {}", key, e.toString()));
+                    .subscribe(null, e -> {
+                        if (e instanceof NotFoundException) {
+                            log.debug("policy checkpoint of {} skipped: the thread was deleted", key);
+                        } else {
+                            log.warn("policy checkpoint of {} failed (the next one will retry): {}", key, e.toString());
+                        }
+                    });
             running.add(handle[0]);
         }
     }
@@ -78,5 +94,6 @@ final class Checkpointer {
         running.forEach(Disposable::dispose);
         running.clear();
         queue.clear();
+        again.clear();
     }
 }
