@@ -13,6 +13,7 @@ import dev.engram.core.spi.LogAppended;
 import dev.engram.core.spi.StoredCheckpoint;
 import dev.engram.core.spi.ThreadRecord;
 import dev.engram.core.spi.support.AppendRules;
+import dev.engram.core.spi.support.ThreadRecords;
 import dev.engram.core.spi.support.InProcessChangeFeed;
 import dev.engram.core.spi.support.ThreadCursor;
 import java.time.Clock;
@@ -24,7 +25,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ThreadLocalRandom;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -102,23 +102,12 @@ final class InMemoryStore implements EventLog {
                     d.events.add(stored);
                     d.byId.put(stored.eventId(), stored);
                 }
-                d.record = nextRecord(r, append, v);
+                d.record = ThreadRecords.afterAppend(r, append, v);
                 result = new LogAppended(head + 1, v, false);
             }
             feed.publish(append.key(), result.lastVersion());
             return result;
         });
-    }
-
-    static ThreadRecord nextRecord(@Nullable ThreadRecord r, LogAppend append, long newHead) {
-        long now = append.nowMillis();
-        long ttl = append.ttl() != null ? append.ttl().toMillis() : r == null ? 0 : r.ttlMillis();
-        long expiresAt = ttl > 0 ? now + ttl : 0;
-        if (r == null) {
-            long generation = ThreadLocalRandom.current().nextLong() | 1;
-            return new ThreadRecord(append.key(), newHead, generation, now, now, expiresAt, ttl, append.metadata());
-        }
-        return new ThreadRecord(r.key(), newHead, r.generation(), r.createdAtMillis(), now, expiresAt, ttl, r.metadata());
     }
 
     @Override

@@ -9,6 +9,7 @@ import dev.engram.core.spi.LogAppended;
 import dev.engram.core.spi.StoredCheckpoint;
 import dev.engram.core.spi.ThreadRecord;
 import dev.engram.core.spi.support.AppendRules;
+import dev.engram.core.spi.support.ThreadRecords;
 import dev.engram.core.spi.support.InProcessChangeFeed;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,7 +24,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -454,17 +454,6 @@ final class LocalWriter {
         }
     }
 
-    static ThreadRecord nextRecord(@Nullable ThreadRecord r, LogAppend append, long newHead) {
-        long now = append.nowMillis();
-        long ttl = append.ttl() != null ? append.ttl().toMillis() : r == null ? 0 : r.ttlMillis();
-        long expiresAt = ttl > 0 ? now + ttl : 0;
-        if (r == null) {
-            long generation = ThreadLocalRandom.current().nextLong() | 1;
-            return new ThreadRecord(append.key(), newHead, generation, now, now, expiresAt, ttl, append.metadata());
-        }
-        return new ThreadRecord(r.key(), newHead, r.generation(), r.createdAtMillis(), now, expiresAt, ttl, r.metadata());
-    }
-
     // ---- one group commit
 
     /** A thread as the group in progress sees it: committed state plus the group's own changes. */
@@ -550,7 +539,7 @@ final class LocalWriter {
                 batch.put(db.ids, LocalFormat.idKey(p.prefix, stored.eventId()), LocalFormat.encodeLong(v));
                 p.added.put(stored.eventId(), stored);
             }
-            p.record = nextRecord(p.record, append, v);
+            p.record = ThreadRecords.afterAppend(p.record, append, v);
             p.changed = true;
             p.appended = true;
             outcomes.add(new Outcome(command, new LogAppended(head + 1, v, false), null));
