@@ -22,6 +22,8 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import reactor.core.publisher.Mono;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -92,7 +94,23 @@ public final class EngramServer {
                         tcpPort >= 0 ? ", TCP event bus bridge on port " + tcpPort : "");
                 return new EngramServer(vertx, engram, port, tcpPort, deployments);
             });
-        }).recover(e -> Reactive.detached(engram.shutdown()).eventually(() -> vertx.close()).compose(v -> Future.failedFuture(e)));
+        }).recover(e -> failedStart(e, engram, vertx));
+    }
+
+    /**
+     * Shuts the engine down, starts closing Vert.x and fails with the cause. Nothing here waits on a Vert.x callback:
+     * once Vert.x closes, a callback is handed to a closed event loop and never runs.
+     */
+    private static Future<EngramServer> failedStart(Throwable cause, Engram engram, Vertx vertx) {
+        CompletableFuture<EngramServer> failed = new CompletableFuture<>();
+        engram.shutdown()
+                .onErrorResume(e -> Mono.empty())
+                .doFinally(signal -> {
+                    vertx.close();
+                    failed.completeExceptionally(cause);
+                })
+                .subscribe();
+        return Future.fromCompletionStage(failed);
     }
 
     /** The HTTP port (the actual one when 0 was asked for). */
