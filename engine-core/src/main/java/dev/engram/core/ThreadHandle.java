@@ -78,7 +78,8 @@ public interface ThreadHandle {
 
     /**
      * Creates {@code newKey} as a copy of this thread's first {@code atVersion} events (their ids and times kept); emits
-     * the new thread's info. {@link VersionConflictException} when {@code newKey} already exists.
+     * the new thread's info. Repeating the same fork returns the existing fork (a retry, like an append's);
+     * {@link VersionConflictException} when {@code newKey} holds another thread.
      */
     Mono<ThreadInfo> fork(ThreadKey newKey, long atVersion);
 

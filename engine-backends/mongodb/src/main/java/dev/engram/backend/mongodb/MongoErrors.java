@@ -1,0 +1,52 @@
+package dev.engram.backend.mongodb;
+
+import com.mongodb.ErrorCategory;
+import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoException;
+import com.mongodb.MongoWriteException;
+import dev.engram.core.BackendUnavailableException;
+import dev.engram.core.EngramException;
+import dev.engram.core.PayloadTooLargeException;
+import java.util.concurrent.TimeoutException;
+import org.bson.BsonMaximumSizeExceededException;
+
+/** The one place that turns driver exceptions into Engram's. */
+final class MongoErrors {
+
+    static final int DUPLICATE_KEY = 11000;
+    static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
+
+    private MongoErrors() {
+    }
+
+    /** Whether a write failed on a unique index. */
+    static boolean isDuplicateKey(Throwable e) {
+        if (e instanceof MongoWriteException w) {
+            return w.getError().getCategory() == ErrorCategory.DUPLICATE_KEY || w.getError().getCode() == DUPLICATE_KEY;
+        }
+        if (e instanceof MongoBulkWriteException b) {
+            return b.getWriteErrors().stream().anyMatch(err -> err.getCategory() == ErrorCategory.DUPLICATE_KEY
+                    || err.getCode() == DUPLICATE_KEY);
+        }
+        return false;
+    }
+
+    /** Translates anything that is not already an {@link EngramException}. */
+    static Throwable translate(Throwable e, String what) {
+        if (e instanceof EngramException) {
+            return e;
+        }
+        if (e instanceof BsonMaximumSizeExceededException) {
+            return new PayloadTooLargeException(what + ": a MongoDB document (16 MiB BSON limit)", MAX_DOCUMENT_BYTES + 1, MAX_DOCUMENT_BYTES);
+        }
+        if (e instanceof TimeoutException) {
+            return new BackendUnavailableException("MongoDB did not answer in time (" + what + ")", e);
+        }
+        if (e instanceof MongoException) {
+            // network loss, server selection and socket timeouts, failovers and server-side errors alike: whether a
+            // write took effect is unknown, and trying again is the caller's only move
+            return new BackendUnavailableException("MongoDB failed (" + what + "): " + e.getMessage(), e);
+        }
+        return e;
+    }
+}

@@ -1,0 +1,125 @@
+package dev.engram.backend.mongodb;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.engram.core.BackendUnavailableException;
+import dev.engram.core.model.ExpectedVersion;
+import dev.engram.core.model.ThreadKey;
+import dev.engram.core.spi.Backend;
+import dev.engram.core.spi.EventRecord;
+import dev.engram.core.spi.LogAppend;
+import dev.engram.core.spi.LogAppended;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+
+/**
+ * The server goes away under load and comes back on the same port with the same data (the in-process server's memory
+ * stands in for a real server's disk, so this shows what the backend does, not MongoDB's own durability): appends fail
+ * within the timeout with {@link BackendUnavailableException}, the same backend instance recovers without a restart,
+ * and every acknowledged append is there, once, gapless, with its bytes.
+ */
+class MongoServerGoneIT {
+
+    private static final int WRITERS = 8;
+
+    @Test
+    void acknowledgedAppendsSurviveTheServerGoingAwayAndTheSameBackendRecovers() throws Exception {
+        try (MongoTestServer server = MongoTestServer.start()) {
+            Backend backend = server.backend("gone", Clock.systemUTC(), "commandTimeout", "2s", "serverSelectionTimeout", "1s",
+                    "connectTimeout", "1s");
+            Map<ThreadKey, List<EventRecord>> acknowledged = new ConcurrentHashMap<>();
+            List<Duration> failures = new CopyOnWriteArrayList<>();
+            AtomicBoolean down = new AtomicBoolean();
+            // each writer appends until it has seen 3 failures after the server went down (bounded by count and time)
+            Flux<Void> load = Flux.range(0, WRITERS).flatMap(w -> {
+                ThreadKey key = ThreadKey.of("w" + w);
+                acknowledged.put(key, new CopyOnWriteArrayList<>());
+                int[] failed = {0};
+                return Mono.defer(() -> {
+                            List<EventRecord> batch = List.of(event(), event());
+                            long started = System.nanoTime();
+                            return backend.events().append(new LogAppend(key, ExpectedVersion.any(), batch, Map.of(), null, System.currentTimeMillis()))
+                                    .doOnNext(r -> record(acknowledged.get(key), batch, r))
+                                    .then()
+                                    .onErrorResume(e -> {
+                                        if (!down.get()) {
+                                            return Mono.error(e);
+                                        }
+                                        assertThat(e).isInstanceOf(BackendUnavailableException.class);
+                                        failures.add(Duration.ofNanos(System.nanoTime() - started));
+                                        failed[0]++;
+                                        return Mono.empty();
+                                    });
+                        })
+                        .repeat(() -> failed[0] < 3)
+                        .take(Duration.ofSeconds(60));
+            });
+            var running = load.subscribeOn(Schedulers.boundedElastic()).then().toFuture();
+            waitUntil(() -> acknowledged.values().stream().mapToInt(List::size).sum() >= 400);
+            down.set(true);
+            server.stop();
+            running.get();
+            assertThat(failures).hasSizeGreaterThanOrEqualTo(WRITERS * 3)
+                    .allSatisfy(d -> assertThat(d).as("fails within the timeout").isLessThan(Duration.ofSeconds(4)));
+
+            server.restart();
+            waitUntil(() -> backend.ping().then(Mono.just(true)).onErrorReturn(false).block());
+            for (Map.Entry<ThreadKey, List<EventRecord>> e : acknowledged.entrySet()) {
+                List<EventRecord> stored = backend.events().read(e.getKey(), 1, Long.MAX_VALUE, 1_000_000).collectList().block();
+                long head = backend.events().find(e.getKey()).block().version();
+                assertThat(stored).as("gapless, nothing half-written").hasSize((int) head)
+                        .extracting(EventRecord::version).containsExactlyElementsOf(versions(head));
+                assertThat(head % 2).as("whole batches only").isZero();
+                for (EventRecord ack : e.getValue()) {
+                    EventRecord found = stored.get((int) ack.version() - 1);
+                    assertThat(found.samePayload(ack)).as("acknowledged %s", ack).isTrue();
+                }
+                LogAppended after = backend.events().append(new LogAppend(e.getKey(), ExpectedVersion.exactly(head), List.of(event()),
+                        Map.of(), null, System.currentTimeMillis())).block();
+                assertThat(after.firstVersion()).isEqualTo(head + 1);
+            }
+            backend.close().block();
+        }
+    }
+
+    private static void record(List<EventRecord> acknowledged, List<EventRecord> batch, LogAppended r) {
+        for (int i = 0; i < batch.size(); i++) {
+            acknowledged.add(batch.get(i).withVersion(r.firstVersion() + i));
+        }
+    }
+
+    private static List<Long> versions(long head) {
+        List<Long> v = new ArrayList<>();
+        for (long i = 1; i <= head; i++) {
+            v.add(i);
+        }
+        return v;
+    }
+
+    private static EventRecord event() {
+        UUID id = UUID.randomUUID();
+        return new EventRecord(0, id, "e", 0, id.toString().getBytes());
+    }
+
+    private static void waitUntil(java.util.function.BooleanSupplier condition) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("condition not met within 30 s");
+            }
+            Thread.onSpinWait();
+            java.util.concurrent.locks.LockSupport.parkNanos(10_000_000);
+        }
+    }
+}
