@@ -66,6 +66,7 @@ public final class StorageFootprint {
         rows.add(local(messages, baselinePayload));
         rows.add(redis(messages, fullStates));
         rows.add(postgres(messages, fullStates));
+        rows.add(mongodb(messages, baselinePayload));
         print(rows, messages);
         if (rows.stream().anyMatch(r -> ratio(r.baselinePayload, r.engramPayload) < TARGET)) {
             System.exit(1);
@@ -167,6 +168,20 @@ public final class StorageFootprint {
             execute(pool, "DROP SCHEMA IF EXISTS " + schema + " CASCADE");
             execute(pool, "DROP SCHEMA IF EXISTS " + baseline + " CASCADE");
             pool.dispose();
+        }
+    }
+
+    private static Row mongodb(List<Message> messages, long baselinePayload) {
+        de.bwaldvogel.mongo.MongoServer server = new de.bwaldvogel.mongo.MongoServer(new de.bwaldvogel.mongo.backend.memory.MemoryBackend());
+        try {
+            server.bind("127.0.0.1", 0);
+            String url = "mongodb://127.0.0.1:" + server.getLocalAddress().getPort();
+            try (Engram engram = Engram.open(MongoAppendBenchmark.mongodb(url, "footprint"))) {
+                long payload = write(engram, messages);
+                return new Row("mongodb", payload, baselinePayload, -1, -1, "n/a (mongo-java-server keeps documents on the heap)");
+            }
+        } finally {
+            server.shutdownNow();
         }
     }
 
