@@ -39,6 +39,16 @@ for ((i = 0; i < ${#defaults[@]}; i += 2)); do
   fi
 done
 
+# without a benchmark pattern, the engine's own benchmarks (the backends have backends.sh)
+pattern=()
+for a in "$@"; do
+  [[ "$a" == -* ]] && break
+  pattern=("$a")
+done
+if [[ ${#pattern[@]} -eq 0 ]]; then
+  args+=('dev\.engram\.benchmarks\.[A-Za-z]+Benchmark')
+fi
+
 rm -f "$results"
 java -jar "$jar" "${args[@]}" "$@"
 java -cp "$jar" dev.engram.benchmarks.Report "$results"
