@@ -103,11 +103,25 @@ public class AppendBenchmark {
 
     @State(Scope.Benchmark)
     public static class Local {
+        /** Turns per conversation: writers move to fresh threads, as the backend benchmarks do, so checkpoint size stays realistic. */
+        static final int TURNS_PER_THREAD = 200;
         private final Change[] changes = changes();
         private int next;
+        private int conversation;
         private Path dataDir;
         private Engram engram;
         private ThreadHandle[] threads;
+
+        /** Called once per turn of every writer; starts new conversations every {@link #TURNS_PER_THREAD} turns. */
+        Change turn() {
+            if (next > 0 && next % TURNS_PER_THREAD == 0) {
+                conversation++;
+                for (int i = 0; i < WRITERS; i++) {
+                    threads[i] = engram.thread("append-" + conversation + "-" + i);
+                }
+            }
+            return changes[next++ & 7];
+        }
 
         @Setup(Level.Trial)
         public void setUp() throws IOException {
@@ -146,13 +160,14 @@ public class AppendBenchmark {
 
     @Benchmark
     public Appended local1Writer(Local s) {
-        return s.threads[0].append(s.changes[s.next++ & 7]).block();
+        Change change = s.turn();
+        return s.threads[0].append(change).block();
     }
 
     @Benchmark
     @OperationsPerInvocation(WRITERS)
     public void local64Writers(Local s) {
-        Change change = s.changes[s.next++ & 7];
+        Change change = s.turn();
         Flux.range(0, WRITERS).flatMap(i -> s.threads[i].append(change), WRITERS).then().block();
     }
 
