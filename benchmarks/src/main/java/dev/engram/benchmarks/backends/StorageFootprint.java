@@ -210,13 +210,12 @@ public final class StorageFootprint {
     }
 
     private static void awaitCheckpoint(ThreadHandle thread, long version) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (thread.checkpoints().filter(c -> c.version() >= version).count().block() == 0) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("no policy checkpoint at " + version + " within 30 s: " + thread.checkpoints().collectList().block());
-            }
-            sleep(10);
-        }
+        Flux.interval(Duration.ZERO, Duration.ofMillis(10))
+                .concatMap(tick -> thread.checkpoints().filter(c -> c.version() >= version).hasElements())
+                .filter(found -> found)
+                .next()
+                .timeout(Duration.ofSeconds(30), Mono.error(() -> new IllegalStateException("no policy checkpoint at " + version + " within 30 s")))
+                .block();
     }
 
     // ---- output
@@ -308,15 +307,6 @@ public final class StorageFootprint {
             for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
                 Files.deleteIfExists(p);
             }
-        }
-    }
-
-    private static void sleep(long millis) {
-        try {
-            Thread.sleep(millis);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException(e);
         }
     }
 }
