@@ -11,11 +11,9 @@ import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import org.bson.Document;
 import org.bson.types.Binary;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -31,7 +29,7 @@ import reactor.core.publisher.Mono;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-public class MongoAppendBenchmark {
+public class MongoAppendBenchmark extends AppendComparison {
 
     private Writers writers;
     private MongoServer server;
@@ -62,37 +60,17 @@ public class MongoAppendBenchmark {
         server.shutdownNow();
     }
 
-    private Mono<?> engramAppend(int w) {
+    @Override
+    Mono<?> engramAppend(int w) {
         Writers.Turn t = writers.next(w);
         return engram.thread(t.threadId()).append(Change.message(t.message()));
     }
 
-    private Mono<?> plainAppend(int w) {
+    @Override
+    Mono<?> plainAppend(int w) {
         Writers.Turn t = writers.next(w);
         Document doc = new Document("th", t.threadId()).append("seq", t.seq()).append("id", UUID.randomUUID().toString())
                 .append("type", "message").append("ts", System.currentTimeMillis()).append("d", new Binary(t.json()));
         return Mono.from(plain.insertOne(doc));
-    }
-
-    @Benchmark
-    public void engram1() {
-        Writers.run(1, this::engramAppend);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(Writers.MAX)
-    public void engram64() {
-        Writers.run(Writers.MAX, this::engramAppend);
-    }
-
-    @Benchmark
-    public void plain1() {
-        Writers.run(1, this::plainAppend);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(Writers.MAX)
-    public void plain64() {
-        Writers.run(Writers.MAX, this::plainAppend);
     }
 }

@@ -10,11 +10,9 @@ import io.r2dbc.spi.Connection;
 import java.net.URI;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -32,7 +30,7 @@ import reactor.core.publisher.Mono;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-public class PostgresAppendBenchmark {
+public class PostgresAppendBenchmark extends AppendComparison {
 
     private Writers writers;
     private Engram engram;
@@ -77,12 +75,14 @@ public class PostgresAppendBenchmark {
                 Connection::close).block();
     }
 
-    private Mono<?> engramAppend(int w) {
+    @Override
+    Mono<?> engramAppend(int w) {
         Writers.Turn t = writers.next(w);
         return engram.thread(t.threadId()).append(Change.message(t.message()));
     }
 
-    private Mono<?> plainAppend(int w) {
+    @Override
+    Mono<?> plainAppend(int w) {
         Writers.Turn t = writers.next(w);
         return Mono.usingWhen(pool.create(),
                 c -> Flux.from(c.createStatement(insert)
@@ -91,27 +91,5 @@ public class PostgresAppendBenchmark {
                                 .execute())
                         .flatMap(r -> r.getRowsUpdated()).then(),
                 Connection::close);
-    }
-
-    @Benchmark
-    public void engram1() {
-        Writers.run(1, this::engramAppend);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(Writers.MAX)
-    public void engram64() {
-        Writers.run(Writers.MAX, this::engramAppend);
-    }
-
-    @Benchmark
-    public void plain1() {
-        Writers.run(1, this::plainAppend);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(Writers.MAX)
-    public void plain64() {
-        Writers.run(Writers.MAX, this::plainAppend);
     }
 }

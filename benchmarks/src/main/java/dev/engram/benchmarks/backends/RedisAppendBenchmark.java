@@ -11,11 +11,9 @@ import io.lettuce.core.codec.ByteArrayCodec;
 import java.nio.ByteBuffer;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -31,7 +29,7 @@ import reactor.core.publisher.Mono;
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
-public class RedisAppendBenchmark {
+public class RedisAppendBenchmark extends AppendComparison {
 
     private static final byte[] F_ID = Conversation.utf8("id");
     private static final byte[] F_TYPE = Conversation.utf8("type");
@@ -77,39 +75,19 @@ public class RedisAppendBenchmark {
         } while (!cursor.isFinished());
     }
 
-    private Mono<?> engramAppend(int w) {
+    @Override
+    Mono<?> engramAppend(int w) {
         Writers.Turn t = writers.next(w);
         return engram.thread(t.threadId()).append(Change.message(t.message()));
     }
 
-    private Mono<?> plainAppend(int w) {
+    @Override
+    Mono<?> plainAppend(int w) {
         Writers.Turn t = writers.next(w);
         UUID id = UUID.randomUUID();
         byte[] idBytes = ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
         byte[] key = Conversation.utf8(plainPrefix + ":{" + t.threadId() + "}:log");
         return plain.reactive().xadd(key, F_ID, idBytes, F_TYPE, MESSAGE,
                 F_TS, Conversation.utf8(Long.toString(System.currentTimeMillis())), F_DATA, t.json());
-    }
-
-    @Benchmark
-    public void engram1() {
-        Writers.run(1, this::engramAppend);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(Writers.MAX)
-    public void engram64() {
-        Writers.run(Writers.MAX, this::engramAppend);
-    }
-
-    @Benchmark
-    public void plain1() {
-        Writers.run(1, this::plainAppend);
-    }
-
-    @Benchmark
-    @OperationsPerInvocation(Writers.MAX)
-    public void plain64() {
-        Writers.run(Writers.MAX, this::plainAppend);
     }
 }
