@@ -1,6 +1,8 @@
 package dev.engram.core;
 
 import dev.engram.core.config.EngramConfig;
+import dev.engram.core.memory.Embedder;
+import dev.engram.core.memory.FactExtractor;
 import dev.engram.core.model.Page;
 import dev.engram.core.model.ThreadInfo;
 import dev.engram.core.model.ThreadKey;
@@ -13,6 +15,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
+import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
 
 /**
@@ -46,11 +49,52 @@ public final class Engram implements AutoCloseable {
 
     /** Opens an engine whose timestamps and expiry follow {@code clock}. */
     public static Engram open(EngramConfig config, Clock clock) {
-        Objects.requireNonNull(config, "config");
-        Objects.requireNonNull(clock, "clock");
-        BackendProviders.Selected selected = BackendProviders.select(config);
-        Backend backend = selected.provider().create(new BackendContext(selected.options(), clock));
-        return new Engram(new ThreadEngine(backend, config, clock), backend, selected.name());
+        return builder(config).clock(clock).open();
+    }
+
+    /** For what {@link #open(EngramConfig)} cannot set: a clock, or an embedder or fact extractor of your own. */
+    public static Builder builder(EngramConfig config) {
+        return new Builder(Objects.requireNonNull(config, "config"));
+    }
+
+    /**
+     * Opens an engine with parts of the caller's choosing. Without an embedder or extractor set here, the engine
+     * builds the OpenAI-compatible clients when {@code memory.embedding} or {@code memory.extraction} is enabled.
+     */
+    public static final class Builder {
+
+        private final EngramConfig config;
+        private Clock clock = Clock.systemUTC();
+        private @Nullable Embedder embedder;
+        private @Nullable FactExtractor extractor;
+
+        private Builder(EngramConfig config) {
+            this.config = config;
+        }
+
+        /** The clock for timestamps and expiry (default: system UTC). */
+        public Builder clock(Clock c) {
+            this.clock = Objects.requireNonNull(c, "clock");
+            return this;
+        }
+
+        /** Embeds memory items and queries, whatever {@code memory.embedding.enabled} says. */
+        public Builder embedder(Embedder e) {
+            this.embedder = Objects.requireNonNull(e, "embedder");
+            return this;
+        }
+
+        /** Extracts facts from turns when {@code memory.extraction.enabled} is set. */
+        public Builder factExtractor(FactExtractor x) {
+            this.extractor = Objects.requireNonNull(x, "factExtractor");
+            return this;
+        }
+
+        public Engram open() {
+            BackendProviders.Selected selected = BackendProviders.select(config);
+            Backend backend = selected.provider().create(new BackendContext(selected.options(), clock));
+            return new Engram(new ThreadEngine(backend, config, clock), backend, selected.name());
+        }
     }
 
     /** Opens an engine with the default configuration: {@code engram.yaml} if present, the environment, else the local provider under {@code ./data}. */

@@ -1,6 +1,7 @@
 package dev.engram.core.codec;
 
 import dev.engram.core.model.Change;
+import dev.engram.core.spi.MemoryRecord;
 import dev.engram.core.model.ThreadKey;
 import dev.engram.core.model.ThreadState;
 import java.util.Map;
@@ -25,6 +26,11 @@ public interface Codec {
 
     /** Decodes a state stored for a thread; the state gets {@code key} (a fork stores its own). */
     ThreadState decodeState(ThreadKey key, byte[] blob);
+
+    /** Encodes a memory item with its vector; backends store these bytes. */
+    byte[] encodeMemory(MemoryRecord record);
+
+    MemoryRecord decodeMemory(byte[] blob);
 
     /** A decoded event body. */
     record EventPayload(Change change, Map<String, String> metadata) {

@@ -12,6 +12,7 @@ import dev.engram.core.PayloadTooLargeException;
 import dev.engram.core.model.Change;
 import dev.engram.core.model.ThreadKey;
 import dev.engram.core.model.ThreadState;
+import dev.engram.core.spi.MemoryRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,7 +28,7 @@ import java.util.zip.CRC32C;
  *   0      2    magic 0xE6 0x47
  *   2      1    format version (1)
  *   3      1    codec id (1 = kryo)
- *   4      1    kind (1 = event, 2 = state)
+ *   4      1    kind (1 = event, 2 = state, 3 = memory item)
  *   5      4    CRC32C of the body, big-endian
  *   9      n    body
  * </pre>
@@ -46,6 +47,11 @@ import java.util.zip.CRC32C;
  *     varint± scale, then the unscaled value as a big integer; 8 list: varint+ count, values; 9 map.
  * <li>state: varlong+ version, varlong± updatedAt epoch second, varint+ nano, varint+ entry count, each entry as
  *     varlong+ version and message, then the values map. The thread key is not stored: the reader supplies it.
+ * <li>memory item: string tenant, varint+ segment count and strings, string key, string kind, map value, then
+ *     createdAt and updatedAt as varlong± epoch millis, varlong+ (expiresAt epoch millis + 1, 0 for none),
+ *     provenance (byte 0 none, 1 present: string tenant, string threadId, string namespace, varlong+ from,
+ *     varlong+ to, string? extractor, string? model), then varint+ vector dimension (0 for none) and the floats
+ *     as Kryo writes them (4 bytes each, like doubles).
  * </ul>
  * Decoding dispatches on the format version, so a later format keeps reading blobs of this one; the blobs under
  * {@code src/test/resources/codec/v1} pin it.
@@ -61,6 +67,7 @@ final class KryoCodec implements Codec {
     static final int CODEC_KRYO = 1;
     static final int KIND_EVENT = 1;
     static final int KIND_STATE = 2;
+    static final int KIND_MEMORY = 3;
     static final int CRC_OFFSET = 5;
     static final int HEADER_SIZE = 9;
 
@@ -165,6 +172,43 @@ final class KryoCodec implements Codec {
         }
     }
 
+    @Override
+    public byte[] encodeMemory(MemoryRecord record) {
+        requireNonNull(record, "record");
+        Session s = sessions.obtain();
+        try {
+            Output out = s.begin(KIND_MEMORY);
+            MemoryItems.write(out, record);
+            return s.finish();
+        } catch (KryoException e) {
+            throw s.tooLarge("encoded memory item");
+        } finally {
+            sessions.free(s);
+        }
+    }
+
+    @Override
+    public MemoryRecord decodeMemory(byte[] blob) {
+        requireNonNull(blob, "blob");
+        Session s = sessions.obtain();
+        try {
+            int format = s.checkHeader(blob, KIND_MEMORY);
+            Input in = s.open(blob);
+            try {
+                MemoryRecord record = switch (format) {
+                    case FORMAT_V1 -> MemoryItems.readV1(in);
+                    default -> throw new IllegalStateException("format " + format + " passed the header check");
+                };
+                requireFullyRead(in);
+                return record;
+            } catch (RuntimeException e) {
+                throw undecodable(KIND_MEMORY, format, blob, e);
+            }
+        } finally {
+            sessions.free(s);
+        }
+    }
+
     private static EventPayload readEventV1(Kryo kryo, Input in) {
         Change change = kryo.readObject(in, Change.class);
         return new EventPayload(change, Wire.readStringMap(in, "event metadata"));
@@ -207,6 +251,7 @@ final class KryoCodec implements Codec {
         return switch (kind) {
             case KIND_EVENT -> "event";
             case KIND_STATE -> "state";
+            case KIND_MEMORY -> "memory item";
             default -> "unknown kind";
         };
     }

@@ -55,12 +55,18 @@ final class ConfigLoader {
     private static final String NEVER = "never";
 
     // "server" is engine-server's section; the engine ignores it
-    private static final Set<String> TOP_KEYS = Set.of("provider", "strict", "providers", "limits", "checkpoints", "watch", "threads", "cache", "server");
+    private static final Set<String> TOP_KEYS = Set.of("provider", "strict", "providers", "limits", "checkpoints", "watch", "threads", "cache", "memory", "server");
     private static final Set<String> LIMITS_KEYS = Set.of("maxEventBytes", "maxEventsPerAppend");
     private static final Set<String> CHECKPOINTS_KEYS = Set.of("everyEvents", "tailBytes", "keep", "deleteCoveredEvents");
     private static final Set<String> WATCH_KEYS = Set.of("maxLag", "batchSize");
     private static final Set<String> THREADS_KEYS = Set.of("ttl");
     private static final Set<String> CACHE_KEYS = Set.of("maxThreads");
+    private static final Set<String> MEMORY_KEYS = Set.of("maxMemories", "maxSummaries", "ttl", "refreshTtlOnRead", "textFields",
+            "embedding", "extraction");
+    private static final Set<String> ENDPOINT_KEYS = Set.of("enabled", "baseUrl", "model", "apiKeyEnv", "timeout");
+    private static final Set<String> EMBEDDING_KEYS = union(ENDPOINT_KEYS, Set.of("fields", "lexicalWeight"));
+    private static final Set<String> EXTRACTION_KEYS = union(ENDPOINT_KEYS, Set.of("userMetadataKey", "namespace", "queueCapacity",
+            "workers", "maxTurnsPerCall", "maxAttempts", "initialBackoff", "maxBackoff"));
 
     /** Where the values being read come from (a file's path, or "environment"), first in every error message. */
     private final String source;
@@ -230,7 +236,109 @@ final class ConfigLoader {
         @Nullable Duration threadTtl = ttl == null ? null : ttl("threads.ttl", ttl);
         int cacheMaxThreads = orDefault(integer(k, "maxThreads", "cache.maxThreads"), EngramConfig.DEFAULT_CACHE_MAX_THREADS);
 
-        return build(() -> new EngramConfig(provider, strict, providers, limits, checkpoints, watch, threadTtl, cacheMaxThreads));
+        MemorySettings memory = memory(section(root, "memory", MEMORY_KEYS));
+
+        return build(() -> new EngramConfig(provider, strict, providers, limits, checkpoints, watch, threadTtl, cacheMaxThreads, memory));
+    }
+
+    private MemorySettings memory(ObjectNode m) {
+        MemorySettings d = MemorySettings.defaults();
+        int maxMemories = orDefault(integer(m, "maxMemories", "memory.maxMemories"), d.maxMemories());
+        int maxSummaries = orDefault(integer(m, "maxSummaries", "memory.maxSummaries"), d.maxSummaries());
+        String ttlText = scalar(m, "ttl", "memory.ttl");
+        @Nullable Duration ttl = ttlText == null ? null : ttl("memory.ttl", ttlText);
+        boolean refresh = orDefault(bool(m, "refreshTtlOnRead", "memory.refreshTtlOnRead"), false);
+        List<String> textFields = strings(m, "textFields", "memory.textFields");
+
+        ObjectNode e = nested(m, "embedding", "memory.embedding", EMBEDDING_KEYS);
+        EmbeddingSettings ed = d.embedding();
+        boolean embed = orDefault(bool(e, "enabled", "memory.embedding.enabled"), false);
+        ModelEndpoint embedAt = endpoint(e, "memory.embedding", ed.endpoint());
+        List<String> fields = strings(e, "fields", "memory.embedding.fields");
+        double weight = orDefault(typed(e, "lexicalWeight", "memory.embedding.lexicalWeight", Double::parseDouble, "a number from 0 to 1"),
+                ed.lexicalWeight());
+        EmbeddingSettings embedding = build(() -> new EmbeddingSettings(embed, embedAt, fields, weight));
+
+        ObjectNode x = nested(m, "extraction", "memory.extraction", EXTRACTION_KEYS);
+        ExtractionSettings xd = d.extraction();
+        boolean extract = orDefault(bool(x, "enabled", "memory.extraction.enabled"), false);
+        ModelEndpoint extractAt = endpoint(x, "memory.extraction", xd.endpoint());
+        String userKey = orDefault(scalar(x, "userMetadataKey", "memory.extraction.userMetadataKey"), xd.userMetadataKey());
+        String namespace = orDefault(scalar(x, "namespace", "memory.extraction.namespace"), xd.namespace());
+        int capacity = orDefault(integer(x, "queueCapacity", "memory.extraction.queueCapacity"), xd.queueCapacity());
+        int workers = orDefault(integer(x, "workers", "memory.extraction.workers"), xd.workers());
+        int turns = orDefault(integer(x, "maxTurnsPerCall", "memory.extraction.maxTurnsPerCall"), xd.maxTurnsPerCall());
+        int attempts = orDefault(integer(x, "maxAttempts", "memory.extraction.maxAttempts"), xd.maxAttempts());
+        Duration initial = orDefault(duration(x, "initialBackoff", "memory.extraction.initialBackoff"), xd.initialBackoff());
+        Duration max = orDefault(duration(x, "maxBackoff", "memory.extraction.maxBackoff"), xd.maxBackoff());
+        ExtractionSettings extraction = build(() -> new ExtractionSettings(extract, extractAt, userKey, namespace, capacity, workers,
+                turns, attempts, initial, max));
+
+        return build(() -> new MemorySettings(maxMemories, maxSummaries, ttl, refresh, textFields, embedding, extraction));
+    }
+
+    private ModelEndpoint endpoint(ObjectNode node, String path, ModelEndpoint defaults) {
+        String baseUrl = orDefault(scalar(node, "baseUrl", path + ".baseUrl"), defaults.baseUrl());
+        String model = orDefault(scalar(node, "model", path + ".model"), defaults.model());
+        // an explicit empty apiKeyEnv means "send no key" (a local model server)
+        @Nullable String apiKeyEnv = node.has("apiKeyEnv") ? scalar(node, "apiKeyEnv", path + ".apiKeyEnv") : defaults.apiKeyEnv();
+        Duration timeout = orDefault(duration(node, "timeout", path + ".timeout"), defaults.timeout());
+        return build(() -> {
+            try {
+                return new ModelEndpoint(baseUrl, model, apiKeyEnv, timeout);
+            } catch (ConfigurationException e) {
+                throw new ConfigurationException(path + "." + e.getMessage(), e);
+            }
+        });
+    }
+
+    private @Nullable Duration duration(ObjectNode parent, String key, String path) {
+        return typed(parent, key, path, Sizes::parseDuration, "a duration such as 500ms, 90s or PT1M");
+    }
+
+    /** A list of single values, or one comma-separated value; empty when absent. */
+    private List<String> strings(ObjectNode parent, String key, String path) {
+        JsonNode node = parent.get(key);
+        if (node == null || node.isNull()) {
+            return List.of();
+        }
+        List<String> out = new ArrayList<>();
+        if (node.isArray()) {
+            for (JsonNode item : node) {
+                if (item.isContainerNode() || item.isNull()) {
+                    throw fail(path, "expected a list of single values, got a list holding " + kind(item));
+                }
+                out.add(item.asText().trim());
+            }
+        } else if (node.isObject()) {
+            throw fail(path, "expected a list of single values, got " + kind(node));
+        } else {
+            for (String part : node.asText().split(",")) {
+                if (!part.isBlank()) {
+                    out.add(part.trim());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A section inside a section (e.g. {@code memory.embedding}), with its full path in messages. */
+    private ObjectNode nested(ObjectNode parent, String name, String path, Set<String> known) {
+        JsonNode node = parent.get(name);
+        if (node == null || node.isNull()) {
+            return NODES.objectNode();
+        }
+        if (!node.isObject()) {
+            throw fail(path, "expected a mapping of options, got " + shown(name, node));
+        }
+        requireKnownKeys((ObjectNode) node, path, known);
+        return (ObjectNode) node;
+    }
+
+    private static Set<String> union(Set<String> a, Set<String> b) {
+        Set<String> out = new java.util.HashSet<>(a);
+        out.addAll(b);
+        return Set.copyOf(out);
     }
 
     private Map<String, ProviderOptions> providers(@Nullable JsonNode node) {

@@ -16,9 +16,11 @@ import org.jspecify.annotations.Nullable;
  * @param providers       each provider's options, by provider name
  * @param threadTtl       the default time to live of a new thread after each write; null: threads do not expire
  * @param cacheMaxThreads how many hot threads' folded states are cached in process (default 10,000; 0 disables)
+ * @param memory          the memory store: recall caps, TTL, embedding and fact extraction
  */
 public record EngramConfig(String provider, boolean strict, Map<String, ProviderOptions> providers, Limits limits,
-                           CheckpointPolicy checkpoints, WatchSettings watch, @Nullable Duration threadTtl, int cacheMaxThreads) {
+                           CheckpointPolicy checkpoints, WatchSettings watch, @Nullable Duration threadTtl, int cacheMaxThreads,
+                           MemorySettings memory) {
 
     public static final String DEFAULT_PROVIDER = "local";
     public static final int DEFAULT_CACHE_MAX_THREADS = 10_000;
@@ -34,11 +36,14 @@ public record EngramConfig(String provider, boolean strict, Map<String, Provider
         if (cacheMaxThreads < 0) {
             throw new ConfigurationException("cache.maxThreads must not be negative");
         }
+        if (memory == null) {
+            throw new ConfigurationException("memory settings are required");
+        }
     }
 
     public static EngramConfig defaults() {
         return new EngramConfig(DEFAULT_PROVIDER, false, Map.of(), Limits.defaults(), CheckpointPolicy.defaults(),
-                WatchSettings.defaults(), null, DEFAULT_CACHE_MAX_THREADS);
+                WatchSettings.defaults(), null, DEFAULT_CACHE_MAX_THREADS, MemorySettings.defaults());
     }
 
     /**
@@ -61,37 +66,41 @@ public record EngramConfig(String provider, boolean strict, Map<String, Provider
     }
 
     public EngramConfig withProvider(String newProvider) {
-        return new EngramConfig(newProvider, strict, providers, limits, checkpoints, watch, threadTtl, cacheMaxThreads);
+        return new EngramConfig(newProvider, strict, providers, limits, checkpoints, watch, threadTtl, cacheMaxThreads, memory);
     }
 
     public EngramConfig withStrict(boolean newStrict) {
-        return new EngramConfig(provider, newStrict, providers, limits, checkpoints, watch, threadTtl, cacheMaxThreads);
+        return new EngramConfig(provider, newStrict, providers, limits, checkpoints, watch, threadTtl, cacheMaxThreads, memory);
     }
 
     /** A copy with one option of one provider set. */
     public EngramConfig withProviderOption(String providerName, String option, String value) {
         Map<String, ProviderOptions> copy = new TreeMap<>(providers);
         copy.put(providerName, providerOptions(providerName).with(option, value));
-        return new EngramConfig(provider, strict, copy, limits, checkpoints, watch, threadTtl, cacheMaxThreads);
+        return new EngramConfig(provider, strict, copy, limits, checkpoints, watch, threadTtl, cacheMaxThreads, memory);
     }
 
     public EngramConfig withLimits(Limits newLimits) {
-        return new EngramConfig(provider, strict, providers, newLimits, checkpoints, watch, threadTtl, cacheMaxThreads);
+        return new EngramConfig(provider, strict, providers, newLimits, checkpoints, watch, threadTtl, cacheMaxThreads, memory);
     }
 
     public EngramConfig withCheckpoints(CheckpointPolicy policy) {
-        return new EngramConfig(provider, strict, providers, limits, policy, watch, threadTtl, cacheMaxThreads);
+        return new EngramConfig(provider, strict, providers, limits, policy, watch, threadTtl, cacheMaxThreads, memory);
     }
 
     public EngramConfig withWatch(WatchSettings newWatch) {
-        return new EngramConfig(provider, strict, providers, limits, checkpoints, newWatch, threadTtl, cacheMaxThreads);
+        return new EngramConfig(provider, strict, providers, limits, checkpoints, newWatch, threadTtl, cacheMaxThreads, memory);
     }
 
     public EngramConfig withThreadTtl(@Nullable Duration ttl) {
-        return new EngramConfig(provider, strict, providers, limits, checkpoints, watch, ttl, cacheMaxThreads);
+        return new EngramConfig(provider, strict, providers, limits, checkpoints, watch, ttl, cacheMaxThreads, memory);
     }
 
     public EngramConfig withCacheMaxThreads(int max) {
-        return new EngramConfig(provider, strict, providers, limits, checkpoints, watch, threadTtl, max);
+        return new EngramConfig(provider, strict, providers, limits, checkpoints, watch, threadTtl, max, memory);
+    }
+
+    public EngramConfig withMemory(MemorySettings settings) {
+        return new EngramConfig(provider, strict, providers, limits, checkpoints, watch, threadTtl, cacheMaxThreads, settings);
     }
 }

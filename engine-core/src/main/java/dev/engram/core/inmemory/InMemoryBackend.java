@@ -35,6 +35,11 @@ final class InMemoryBackend implements Backend {
     }
 
     @Override
+    public dev.engram.core.spi.MemoryStorage memories() {
+        throw new UnsupportedOperationException("memory storage is being built");
+    }
+
+    @Override
     public Set<Capability> capabilities() {
         return capabilities;
     }

@@ -67,6 +67,11 @@ final class LocalBackend implements Backend {
     }
 
     @Override
+    public dev.engram.core.spi.MemoryStorage memories() {
+        throw new UnsupportedOperationException("memory storage is being built");
+    }
+
+    @Override
     public Set<Capability> capabilities() {
         return CAPABILITIES;
     }

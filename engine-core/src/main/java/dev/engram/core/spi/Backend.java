@@ -12,6 +12,9 @@ public interface Backend {
 
     ChangeFeed changes();
 
+    /** The memory store's storage. */
+    MemoryStorage memories();
+
     Set<Capability> capabilities();
 
     /** Answers when the backend can serve requests (for readiness checks). */

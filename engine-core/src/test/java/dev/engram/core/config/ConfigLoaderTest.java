@@ -258,7 +258,7 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigurationException.class)
                 .hasMessageStartingWith(file.toString())
                 .hasMessageContaining("unknown key 'limts' at the top level")
-                .hasMessageContaining("known keys: cache, checkpoints, limits, provider, providers, server, strict, threads, watch");
+                .hasMessageContaining("known keys: cache, checkpoints, limits, memory, provider, providers, server, strict, threads, watch");
     }
 
     @ParameterizedTest(name = "{0}.{1}")

@@ -52,6 +52,11 @@ final class MongoBackend implements Backend {
     }
 
     @Override
+    public dev.engram.core.spi.MemoryStorage memories() {
+        throw new UnsupportedOperationException("memory storage is being built");
+    }
+
+    @Override
     public Set<Capability> capabilities() {
         return EnumSet.of(Capability.DURABLE, Capability.SHARED_STORAGE);
     }
