@@ -8,9 +8,12 @@ import dev.engram.core.spi.MemoryRecord;
 import dev.engram.core.spi.MemoryStorage;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Objects;
 import reactor.core.publisher.Flux;
@@ -20,8 +23,8 @@ import reactor.core.publisher.Mono;
  * Memory items in plain Redis. A tenant's items whose namespaces share a first segment (typically one user) form a
  * space with one hash tag: each item is a string key holding its encoded record (vector included) with a native
  * expiry, and the space's sorted set names every item, scored by expiry, so a search of one user reads only that
- * user's keys and expired entries are found by score. Writes and deletes are scripts on the space's slot; a
- * per-tenant set of spaces ({@link RedisMemorySpaces}) serves scans of the whole tenant.
+ * user's keys and expired entries are found by score. Writes, refreshes and deletes are scripts on the space's
+ * slot; a per-tenant set of spaces ({@link RedisMemorySpaces}) serves scans of the whole tenant.
  */
 final class RedisMemoryStorage implements MemoryStorage {
 
@@ -32,6 +35,9 @@ final class RedisMemoryStorage implements MemoryStorage {
     private static final int SPACE_CONCURRENCY = 8;
     private static final int FETCH_CONCURRENCY = 4;
     private static final byte[] NEVER = RedisRecords.text("+inf");
+    private static final String NO_EXPECTATION = "";
+    /** Compare-and-set rounds a refresh makes before it gives way to concurrent refreshes of the same item. */
+    private static final int REFRESH_ATTEMPTS = 3;
 
     private final RedisConnections redis;
     private final RedisKeys keys;
@@ -55,18 +61,69 @@ final class RedisMemoryStorage implements MemoryStorage {
         return Mono.defer(() -> {
                     byte[] blob = codec.encodeMemory(record);
                     long now = clock.millis();
-                    Instant expiresAt = record.expiresAt();
-                    // relative, like the thread keys: a skew between the engine's and Redis's clocks never removes a live item early
-                    long ttl = expiresAt == null ? 0 : Math.max(1, expiresAt.toEpochMilli() - now);
-                    byte[] score = expiresAt == null ? NEVER : RedisRecords.number(expiresAt.toEpochMilli());
                     return redis.commands().flatMap(c -> spaces.add(c, tenant, segment)
-                            .then(RedisScript.MEMORY_PUT.runForLong(c, List.of(keys.memoryItem(key), keys.memoryIndex(tenant, segment)),
-                                    RedisRecords.text(RedisKeys.memoryMember(key)), blob, score, RedisRecords.number(ttl),
-                                    RedisRecords.number(now), RedisRecords.text(keys.memoryItemStem(tenant, segment)),
-                                    RedisRecords.number(SWEEP_LIMIT)))
+                            .then(write(c, record, blob, now, NO_EXPECTATION))
                             .then(spaces.add(c, tenant, segment)));
                 })
                 .onErrorMap(e -> RedisErrors.translate(e, "put of memory item " + key));
+    }
+
+    /**
+     * Writes {@code record} with its expiry, in one script; when {@code expectedSha1} is not empty, only if the item
+     * still holds the record with that SHA1. Emits 1 when written, 0 when the item held something else.
+     */
+    private Mono<Long> write(RedisClusterReactiveCommands<String, byte[]> c, MemoryRecord record, byte[] blob, long now, String expectedSha1) {
+        MemoryKey key = record.key();
+        String tenant = key.tenant();
+        String segment = RedisKeys.firstSegment(key);
+        Instant expiresAt = record.expiresAt();
+        // relative, like the thread keys: a skew between the engine's and Redis's clocks never removes a live item early
+        long ttl = expiresAt == null ? 0 : Math.max(1, expiresAt.toEpochMilli() - now);
+        byte[] score = expiresAt == null ? NEVER : RedisRecords.number(expiresAt.toEpochMilli());
+        return RedisScript.MEMORY_PUT.runForLong(c, List.of(keys.memoryItem(key), keys.memoryIndex(tenant, segment)),
+                RedisRecords.text(RedisKeys.memoryMember(key)), blob, score, RedisRecords.number(ttl), RedisRecords.number(now),
+                RedisRecords.text(keys.memoryItemStem(tenant, segment)), RedisRecords.number(SWEEP_LIMIT), RedisRecords.text(expectedSha1));
+    }
+
+    /**
+     * Atomic by compare-and-set: the record is read and re-encoded with the new expiry, and the script writes it only if
+     * the item still holds the bytes that were read. Losing to another refresh (same write, other expiry) is retried.
+     */
+    @Override
+    public Mono<Boolean> refreshExpiry(MemoryKey key, Instant updatedAt, Instant expiresAt, Instant now) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(updatedAt, "updatedAt");
+        Objects.requireNonNull(expiresAt, "expiresAt");
+        Objects.requireNonNull(now, "now");
+        return redis.commands()
+                .flatMap(c -> refreshAttempt(c, key, updatedAt, expiresAt, now, REFRESH_ATTEMPTS))
+                .onErrorMap(e -> RedisErrors.translate(e, "refresh of the expiry of memory item " + key));
+    }
+
+    private Mono<Boolean> refreshAttempt(RedisClusterReactiveCommands<String, byte[]> c, MemoryKey key, Instant updatedAt,
+                                         Instant expiresAt, Instant now, int attemptsLeft) {
+        String redisKey = keys.memoryItem(key);
+        return c.get(redisKey)
+                .flatMap(blob -> {
+                    MemoryRecord current = decode(redisKey, blob);
+                    if (current.item().expiredAt(now) || !current.item().updatedAt().equals(updatedAt)) {
+                        return Mono.just(false);
+                    }
+                    MemoryRecord refreshed = current.withExpiresAt(expiresAt);
+                    return write(c, refreshed, codec.encodeMemory(refreshed), now.toEpochMilli(), sha1(blob))
+                            .flatMap(written -> written == 1 ? Mono.just(true)
+                                    : attemptsLeft > 1 ? refreshAttempt(c, key, updatedAt, expiresAt, now, attemptsLeft - 1)
+                                    : Mono.just(false));
+                })
+                .defaultIfEmpty(false);
+    }
+
+    private static String sha1(byte[] bytes) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(bytes));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-1 is missing from this JVM", e);
+        }
     }
 
     @Override

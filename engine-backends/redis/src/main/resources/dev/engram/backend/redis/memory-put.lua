@@ -1,6 +1,14 @@
 -- Upserts one memory item and its index entry, then sweeps a few expired items of the same space.
 -- KEYS: item, space index. ARGV: member, record, expiry score ('+inf': never), ttl ms (0: none), now (engine clock),
--- item key stem, sweep limit. Swept item keys are the stem followed by a member: the same hash tag, so the same slot.
+-- item key stem, sweep limit, and the SHA1 of the record the item must still hold ('': write unconditionally).
+-- Swept item keys are the stem followed by a member: the same hash tag, so the same slot.
+-- Returns 1 when written, 0 when the item no longer held the expected record.
+if ARGV[8] ~= '' then
+  local current = redis.call('GET', KEYS[1])
+  if not current or redis.sha1hex(current) ~= ARGV[8] then
+    return 0
+  end
+end
 local ttl = tonumber(ARGV[4])
 local indexTtl = redis.call('PTTL', KEYS[2])
 if ttl > 0 then

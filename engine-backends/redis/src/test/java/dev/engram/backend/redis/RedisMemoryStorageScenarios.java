@@ -10,6 +10,7 @@ import dev.engram.core.memory.Namespace;
 import dev.engram.core.spi.Backend;
 import dev.engram.core.spi.MemoryRecord;
 import dev.engram.core.spi.MemoryStorage;
+import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.sync.RedisClusterCommands;
 import java.time.Clock;
 import java.time.Duration;
@@ -276,6 +277,58 @@ abstract class RedisMemoryStorageScenarios {
                 .expectErrorSatisfies(e -> assertThat(e).as("a root scan reads it").isInstanceOf(CorruptDataException.class))
                 .verify(TIMEOUT);
         assertThatThrownBy(() -> store.get(theirs.key(), clock.instant()).block(TIMEOUT)).isInstanceOf(CorruptDataException.class);
+    }
+
+    @Test
+    void aRefreshMovesTheExpiryOfTheItemItWasAskedFor() {
+        Namespace ns = Namespace.of("user-1");
+        MemoryRecord r = expiring(ns, "k", t0.plus(Duration.ofHours(1)));
+        put(store, r);
+        Instant later = t0.plus(Duration.ofHours(5));
+        store.refreshExpiry(r.key(), r.item().updatedAt(), later, clock.instant()).as(StepVerifier::create)
+                .expectNext(true).as("the item written at updatedAt is refreshed").verifyComplete();
+        assertThat(raw.commands().pttl(keys.memoryItem(r.key()))).as("its native TTL moved too").isGreaterThan(3_600_000L);
+        assertThat(raw.commands().pttl(keys.memoryIndex(tenant, "user-1"))).as("and its index's").isGreaterThan(3_600_000L);
+
+        clock.advance(Duration.ofHours(2));
+        store.get(r.key(), clock.instant()).as(StepVerifier::create)
+                .assertNext(found -> {
+                    assertThat(found.expiresAt()).isEqualTo(later);
+                    assertThat(found.item().value()).isEqualTo(r.item().value());
+                })
+                .as("live past its first expiry").verifyComplete();
+        assertThat(scanKeys(ns)).as("the index score moved: scans neither skip nor sweep it").containsExactly("user-1#k");
+    }
+
+    @Test
+    void aRefreshNeverLandsOnALaterWriteOrAGoneItem() {
+        Namespace ns = Namespace.of("user-1");
+        MemoryRecord first = expiring(ns, "k", t0.plus(Duration.ofHours(1)));
+        put(store, first);
+        clock.advance(Duration.ofMinutes(1));
+        MemoryRecord second = record(ns, "k", "rewritten");
+        put(store, second);
+
+        store.refreshExpiry(first.key(), first.item().updatedAt(), t0.plus(Duration.ofHours(9)), clock.instant()).as(StepVerifier::create)
+                .expectNext(false).as("the item was written again since").verifyComplete();
+        assertThat(store.get(first.key(), clock.instant()).block(TIMEOUT).expiresAt()).as("the later write is untouched").isNull();
+
+        MemoryRecord absent = record(ns, "absent", "v");
+        assertThat(store.refreshExpiry(absent.key(), absent.item().updatedAt(), t0.plus(Duration.ofHours(9)), clock.instant())
+                .block(TIMEOUT)).as("nothing to refresh").isFalse();
+        MemoryRecord expired = expiring(ns, "expired", t0.plus(Duration.ofHours(1)));
+        put(store, expired);
+        assertThat(store.refreshExpiry(expired.key(), expired.item().updatedAt(), t0.plus(Duration.ofHours(9)),
+                t0.plus(Duration.ofHours(2))).block(TIMEOUT)).as("an expired item is not brought back").isFalse();
+
+        // the script's own guard: a record other than the expected one is left alone
+        String itemKey = keys.memoryItem(second.key());
+        String stored = raw.commands().get(itemKey);
+        Long written = raw.commands().eval(RedisScript.MEMORY_PUT.source(), ScriptOutputType.INTEGER,
+                new String[] {itemKey, keys.memoryIndex(tenant, "user-1")}, RedisKeys.memoryMember(second.key()), "other bytes", "+inf", "0",
+                Long.toString(clock.millis()), keys.memoryItemStem(tenant, "user-1"), "128", "0".repeat(40));
+        assertThat(written).isZero();
+        assertThat(raw.commands().get(itemKey)).isEqualTo(stored);
     }
 
     @Test
