@@ -25,6 +25,7 @@ import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * One OpenAI-compatible endpoint: posts a JSON body with the JDK's asynchronous HTTP client and translates what can
@@ -82,6 +83,8 @@ final class OpenAiHttp {
             }
             return Mono.fromFuture(client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
         })
+                // sendAsync may resolve the host name on the calling thread: keep that off event loops and parallel threads
+                .subscribeOn(Schedulers.boundedElastic())
                 // the request timeout covers the headers; this one also covers a body that never ends
                 .timeout(endpoint.timeout().plusMillis(endpoint.timeout().toMillis() / 10 + 100))
                 .onErrorMap(e -> translate(url, e))
