@@ -3,6 +3,7 @@ package dev.engram.core.extraction;
 import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.InvalidInputException;
 import dev.engram.core.ModelUnavailableException;
+import dev.engram.core.NotFoundException;
 import dev.engram.core.config.ExtractionSettings;
 import dev.engram.core.internal.Ids;
 import dev.engram.core.memory.FactExtractor;
@@ -342,14 +343,15 @@ public final class ExtractionPipeline implements Extraction {
             notify = run.waiters != null ? run.waiters : run.parked ? null : waiters.remove(key);
         }
         boolean retryLater = false;
-        if (error != null && !(error instanceof NoUser)) {
+        if (error instanceof NoUser || error instanceof NotFoundException) {
+            // nothing to extract: no user, or a thread deleted since its append
+            log.debug("{}", error.getMessage());
+        } else if (error != null) {
             failures.increment();
             retryLater = isTransient(error);
             log.warn("fact extraction of {} failed{}: {}", key,
-                    retryLater ? " (retried in " + settings.maxBackoff().toMillis() + " ms)" : " (its next append or a catch-up retries it)",
+                    retryLater ? " (tried again in " + laterDelay(error).toMillis() + " ms)" : " (its next append or a catch-up tries again)",
                     error.getMessage());
-        } else if (error instanceof NoUser) {
-            log.debug("{}", error.getMessage());
         }
         if (notify != null) {
             Throwable shown = error instanceof NoUser nu ? new InvalidInputException(nu.getMessage()) : error;
