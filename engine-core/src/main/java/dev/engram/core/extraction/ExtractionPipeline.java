@@ -111,7 +111,8 @@ public final class ExtractionPipeline implements Extraction {
         /** Set under the lock once the run holds its user. */
         @Nullable UserRef user;
         boolean parked;
-        @Nullable List<Sinks.Empty<Void>> waiters;
+        /** The callers this run answers: those waiting when it took its user (later ones wait for the next run). */
+        List<Sinks.Empty<Void>> waiters = List.of();
 
         Run(ThreadKey key) {
             this.key = key;
@@ -295,7 +296,8 @@ public final class ExtractionPipeline implements Extraction {
                         }
                         busyUsers.add(u);
                         run.user = u;
-                        run.waiters = waiters.remove(key);
+                        List<Sinks.Empty<Void>> callers = waiters.remove(key);
+                        run.waiters = callers == null ? List.of() : callers;
                         reset = resets.remove(key);
                     }
                     return work.extract(key, record, user, reset);
@@ -340,7 +342,13 @@ public final class ExtractionPipeline implements Extraction {
                     }
                 }
             }
-            notify = run.waiters != null ? run.waiters : run.parked ? null : waiters.remove(key);
+            if (run.user != null || run.parked) {
+                notify = run.waiters;
+            } else {
+                // ended before taking a user (no user, no thread): answers everyone who asked, and forgets a reset asked for
+                notify = waiters.remove(key);
+                resets.remove(key);
+            }
         }
         boolean retryLater = false;
         if (error instanceof NoUser || error instanceof NotFoundException) {
@@ -455,9 +463,7 @@ public final class ExtractionPipeline implements Extraction {
             stopping = new ArrayList<>(runs);
             timers = new ArrayList<>(delayed.values());
             for (Run r : runs) {
-                if (r.waiters != null) {
-                    waiting.addAll(r.waiters);
-                }
+                waiting.addAll(r.waiters);
             }
             waiters.values().forEach(waiting::addAll);
             idle = new ArrayList<>(idleWaiters);

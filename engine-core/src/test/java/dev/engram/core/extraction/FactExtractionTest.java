@@ -29,6 +29,8 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
@@ -190,6 +192,23 @@ class FactExtractionTest {
         assertThat(server.requests(FactScript.PATH).subList(callsBefore, server.requests(FactScript.PATH).size()))
                 .as("the whole log of chat-1 was sent again, one turn per call").extracting(FactScript::versions)
                 .containsExactly(List.of(1L), List.of(2L), List.of(3L), List.of(4L), List.of(5L), List.of(6L));
+    }
+
+    @Test
+    void aReextractAskedDuringAnExtractionAnswersAfterItsOwnRun() throws Exception {
+        Engram engram = open(extraction());
+        ScriptedModelServer.Hold hold = server.holdNext();
+        say(engram, "chat-1", USER, Message.user("remember pet: The user has a cat."));
+        hold.arrived();
+
+        CompletableFuture<Void> reextract = engram.extraction().reextract(ThreadKey.of("chat-1")).toFuture();
+        hold.release();
+        reextract.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        assertThat(server.requests(FactScript.PATH)).as("the running extraction, then the re-extraction")
+                .extracting(FactScript::versions).containsExactly(List.of(1L), List.of(1L));
+        assertThat(facts(engram, FACTS)).singleElement().satisfies(f -> assertThat(f.provenance().toVersion()).isEqualTo(1));
+        assertThat(engram.extraction().stats().factsDeleted()).as("the re-extraction first forgot the thread's fact").isEqualTo(1);
     }
 
     @Test
