@@ -50,6 +50,8 @@ class RankingPartsTest {
         assertThat(bm25.score(b)).isCloseTo(idfBanana * 2.2 / (1 + normB), offset(1e-12));
         assertThat(bm25.score(c)).isZero();
         assertThat(bm25.score(a)).isGreaterThan(bm25.score(b));
+        assertThat(Bm25.scores(List.of("apple", "banana"), List.of(a, b, c)))
+                .as("the single-pass form gives the same scores").containsExactly(new double[] {bm25.score(a), bm25.score(b), 0}, offset(1e-12));
     }
 
     @Test
