@@ -69,7 +69,7 @@ public final class EngramServer {
         RateLimiter rateLimiter = new RateLimiter(options.getRequestsPerSecond());
         ConnectionLimiter connections = new ConnectionLimiter(options.getMaxConnections());
         ServerContext context = new ServerContext(options, new ThreadService(engram, metrics, config.limits().maxEventsPerAppend()),
-                new MemoryService(engram.memories(), metrics), authenticator, rateLimiter, connections, metrics, registry,
+                new MemoryService(engram::memories, metrics), authenticator, rateLimiter, connections, metrics, registry,
                 new BridgeGuard(authenticator, rateLimiter, metrics));
         if (!authenticator.isEnabled()) {
             LOG.warn("*** NO AUTHENTICATION CONFIGURED: single-tenant development mode. Every caller is tenant 'default'."

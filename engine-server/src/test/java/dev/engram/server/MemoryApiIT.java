@@ -165,6 +165,8 @@ class MemoryApiIT {
         assertError(call("search", KEY_BAD, "{\"limit\": \"ten\"}"), 400, "invalid_input");
         assertError(call("search", KEY_BAD, "{\"query\": 42}"), 400, "invalid_input");
         assertError(call("search", KEY_BAD, "{\"filter\": [\"level\"]}"), 400, "invalid_input");
+        assertError(call("search", KEY_BAD, "{\"filter\": {\"level\": {\"$regex\": \"x\"}}}"), 400, "invalid_input");
+        assertError(call("search", KEY_BAD, "{\"filter\": {\"level\": {\"$gt\": [1]}}}"), 400, "invalid_input");
         assertError(call("namespaces", KEY_BAD, "{\"maxDepth\": 0}"), 400, "invalid_input");
         assertError(call("namespaces", KEY_BAD, "{\"suffix\": [\"a b\"]}"), 400, "invalid_input");
         assertError(call("namespaces", KEY_BAD, "{\"prefix\": [\"engram.marks\"]}"), 400, "invalid_input");
@@ -176,7 +178,7 @@ class MemoryApiIT {
         String ns = "[\"user-s\", \"facts\"]";
         ok("put", Tokens.KEY_A, "{\"namespace\": " + ns + ", \"key\": \"tea\", \"value\": {\"text\": \"drinks green tea\", \"level\": 1, \"topic\": \"drink\"}}");
         ok("put", Tokens.KEY_A, "{\"namespace\": " + ns + ", \"key\": \"milk\", \"value\": {\"text\": \"tea with milk\", \"level\": 2, \"topic\": \"drink\"}}");
-        ok("put", Tokens.KEY_A, "{\"namespace\": " + ns + ", \"key\": \"car\", \"value\": {\"text\": \"drives an old car\", \"level\": 3, \"topic\": \"travel\"}}");
+        ok("put", Tokens.KEY_A, "{\"namespace\": " + ns + ", \"key\": \"car\", \"value\": {\"text\": \"drives an old car\", \"level\": 3, \"topic\": \"travel\", \"meta\": {\"source\": \"chat\"}}}");
         ok("put", Tokens.KEY_A, "{\"namespace\": [\"user-s\", \"other\"], \"key\": \"far\", \"value\": {\"text\": \"green tea fields\", \"level\": 9}}");
         ok("put", Tokens.KEY_A, "{\"namespace\": [\"user-s\", \"summaries\"], \"key\": \"sum\", \"value\": {\"text\": \"talked about tea\"}, \"kind\": \"summary\"}");
 
@@ -205,6 +207,8 @@ class MemoryApiIT {
                 .containsExactlyInAnyOrder("milk", "car");
         assertThat(keys(ok("search", Tokens.KEY_A, "{\"namespacePrefix\": " + ns + ", \"query\": \"tea\", \"filter\": {\"level\": {\"$gt\": 1, \"$lt\": 3}}}")))
                 .containsExactly("milk");
+        assertThat(keys(ok("search", Tokens.KEY_A, "{\"namespacePrefix\": " + ns + ", \"filter\": {\"meta.source\": \"chat\", \"level\": {\"$ne\": 1}}}")))
+                .as("a dotted name reaches into nested objects").containsExactly("car");
 
         assertThat(keys(ok("search", Tokens.KEY_A, "{\"namespacePrefix\": [\"user-s\"], \"query\": \"tea\", \"kind\": \"summary\"}")))
                 .containsExactly("sum");
