@@ -69,6 +69,7 @@ public final class EngramServer {
             return Future.failedFuture(e);
         }
         ServerMetrics metrics = new ServerMetrics(registry);
+        metrics.extraction(registry, () -> engram.extraction().stats());
         Authenticator authenticator = Authenticator.create(vertx, options.getAuth());
         RateLimiter rateLimiter = new RateLimiter(options.getRequestsPerSecond());
         ConnectionLimiter connections = new ConnectionLimiter(options.getMaxConnections());

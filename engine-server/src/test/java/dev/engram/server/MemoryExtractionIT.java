@@ -94,5 +94,16 @@ class MemoryExtractionIT {
         assertThat(everything.getJsonArray("items")).hasSize(1);
 
         assertThat(server.send(HttpMethod.POST, "/v1/memories/get", Tokens.KEY_B, key).statusCode()).as("another tenant").isEqualTo(404);
+
+        String metrics = server.get("/metrics").bodyAsString();
+        assertThat(metric(metrics, "engram_extraction_turns_total")).as("the extracted turn is counted").isGreaterThanOrEqualTo(1);
+        assertThat(metric(metrics, "engram_extraction_facts_added_total")).as("so is the fact").isGreaterThanOrEqualTo(1);
+        assertThat(metric(metrics, "engram_extraction_pending")).as("nothing left waiting").isEqualTo(0);
+    }
+
+    private static double metric(String prometheusText, String name) {
+        return prometheusText.lines().filter(l -> l.startsWith(name + " ") || l.startsWith(name + "{"))
+                .mapToDouble(l -> Double.parseDouble(l.substring(l.lastIndexOf(' ') + 1)))
+                .findFirst().orElseThrow(() -> new AssertionError(name + " is not in /metrics"));
     }
 }
