@@ -3,6 +3,7 @@ package dev.engram.core;
 import dev.engram.core.config.EngramConfig;
 import dev.engram.core.memory.Embedder;
 import dev.engram.core.memory.FactExtractor;
+import dev.engram.core.memory.MemoryStore;
 import dev.engram.core.model.Page;
 import dev.engram.core.model.ThreadInfo;
 import dev.engram.core.model.ThreadKey;
@@ -10,6 +11,7 @@ import dev.engram.core.model.ThreadQuery;
 import dev.engram.core.spi.Backend;
 import dev.engram.core.spi.BackendContext;
 import dev.engram.core.spi.BackendProviders;
+import dev.engram.core.recall.DefaultMemoryStore;
 import dev.engram.core.thread.ThreadEngine;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,11 +37,18 @@ public final class Engram implements AutoCloseable {
     private final ThreadEngine engine;
     private final Backend backend;
     private final String providerName;
+    private final EngramConfig config;
+    private final Clock clock;
+    private final @Nullable Embedder embedder;
+    private volatile @Nullable DefaultMemoryStore memories;
 
-    private Engram(ThreadEngine engine, Backend backend, String providerName) {
+    private Engram(ThreadEngine engine, Backend backend, String providerName, EngramConfig config, Clock clock, @Nullable Embedder embedder) {
         this.engine = engine;
         this.backend = backend;
         this.providerName = providerName;
+        this.config = config;
+        this.clock = clock;
+        this.embedder = embedder;
     }
 
     /** Opens an engine on the provider the config names (see {@link BackendProviders#select}). */
@@ -91,9 +100,14 @@ public final class Engram implements AutoCloseable {
         }
 
         public Engram open() {
+            Embedder e = embedder;
+            if (e == null && config.memory().embedding().enabled()) {
+                // TODO(embedding client): build the OpenAI-compatible embedder from config.memory().embedding().endpoint() here
+                throw new ConfigurationException("memory.embedding.enabled needs an embedder: pass one with Engram.builder(config).embedder(...)");
+            }
             BackendProviders.Selected selected = BackendProviders.select(config);
             Backend backend = selected.provider().create(new BackendContext(selected.options(), clock));
-            return new Engram(new ThreadEngine(backend, config, clock), backend, selected.name());
+            return new Engram(new ThreadEngine(backend, config, clock), backend, selected.name(), config, clock, e);
         }
     }
 
@@ -114,6 +128,29 @@ public final class Engram implements AutoCloseable {
     /** Emits one page of a tenant's threads, filtered by metadata. */
     public Mono<Page<ThreadInfo>> threads(ThreadQuery query) {
         return engine.threads(Objects.requireNonNull(query, "query"));
+    }
+
+    /**
+     * The cross-thread memory store: facts and summaries by (tenant, namespace, key), searched by namespace prefix with
+     * filters and a ranked query. Its items live in this engine's backend.
+     */
+    public MemoryStore memories() {
+        return memoryStore();
+    }
+
+    /** Built on first use: only engines that use memories ask the backend for its memory storage. */
+    private DefaultMemoryStore memoryStore() {
+        DefaultMemoryStore m = memories;
+        if (m == null) {
+            synchronized (this) {
+                m = memories;
+                if (m == null) {
+                    m = new DefaultMemoryStore(backend.memories(), config.memory(), clock, embedder);
+                    memories = m;
+                }
+            }
+        }
+        return m;
     }
 
     /** The name of the provider in use (after any fallback). */

@@ -5,6 +5,7 @@ import dev.engram.core.spi.Capability;
 import dev.engram.core.spi.ChangeFeed;
 import dev.engram.core.spi.CheckpointStore;
 import dev.engram.core.spi.EventLog;
+import dev.engram.core.spi.MemoryStorage;
 import java.util.EnumSet;
 import java.util.Set;
 import reactor.core.publisher.Mono;
@@ -35,8 +36,8 @@ final class InMemoryBackend implements Backend {
     }
 
     @Override
-    public dev.engram.core.spi.MemoryStorage memories() {
-        throw new UnsupportedOperationException("memory storage is being built");
+    public MemoryStorage memories() {
+        return store.memories();
     }
 
     @Override

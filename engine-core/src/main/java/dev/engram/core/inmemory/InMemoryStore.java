@@ -37,10 +37,16 @@ final class InMemoryStore implements EventLog {
     private final ConcurrentHashMap<ThreadKey, TreeMap<Long, StoredCheckpoint>> checkpoints = new ConcurrentHashMap<>();
     private final InProcessChangeFeed feed;
     private final CheckpointStore checkpointStore = new Checkpoints();
+    private final InMemoryMemories memories;
 
     InMemoryStore(Clock clock) {
         this.clock = clock;
         this.feed = new InProcessChangeFeed(key -> Mono.fromSupplier(() -> head(key)));
+        this.memories = new InMemoryMemories(clock);
+    }
+
+    InMemoryMemories memories() {
+        return memories;
     }
 
     InProcessChangeFeed feed() {

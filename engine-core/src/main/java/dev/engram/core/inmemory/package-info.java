@@ -1,6 +1,6 @@
 /**
  * The {@code memory} provider: volatile, in process. Backends created with the same {@code name} option share one
- * store (and see each other's appends), which lets tests run two engines over the same data.
+ * store (and see each other's appends and memory items), which lets tests run two engines over the same data.
  */
 @NullMarked
 package dev.engram.core.inmemory;

@@ -23,6 +23,13 @@ public final class WellFormedText {
         locate(change, metadata);
     }
 
+    /** The same for a JSON-like value (a memory item's), naming {@code what} and the path to the bad string. */
+    public static void checkValue(Map<String, Object> value, String what) {
+        if (!isWellFormedValue(value)) {
+            checkValue((Object) value, what);
+        }
+    }
+
     private static boolean isWellFormed(Change change) {
         if (change instanceof Change.MessageAppended m) {
             return isWellFormed(m.message());

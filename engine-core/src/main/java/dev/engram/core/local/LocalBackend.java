@@ -5,6 +5,7 @@ import dev.engram.core.spi.Capability;
 import dev.engram.core.spi.ChangeFeed;
 import dev.engram.core.spi.CheckpointStore;
 import dev.engram.core.spi.EventLog;
+import dev.engram.core.spi.MemoryStorage;
 import java.time.Clock;
 import java.util.Collections;
 import java.util.EnumSet;
@@ -27,6 +28,7 @@ final class LocalBackend implements Backend {
     private final LocalWriter writer;
     private final LocalEventLog events;
     private final LocalCheckpointStore checkpoints;
+    private final LocalMemories memories;
 
     private LocalBackend(LocalDb db, LocalSettings settings, Clock clock) {
         this.db = db;
@@ -37,6 +39,7 @@ final class LocalBackend implements Backend {
         this.writer = new LocalWriter(db, settings, clock, ackScheduler);
         this.events = new LocalEventLog(db, reads, writer, clock);
         this.checkpoints = new LocalCheckpointStore(db, reads, writer);
+        this.memories = new LocalMemories(db, reads, writer, clock, settings.memoryCacheBytes());
     }
 
     static LocalBackend open(LocalSettings settings, Clock clock) {
@@ -67,8 +70,8 @@ final class LocalBackend implements Backend {
     }
 
     @Override
-    public dev.engram.core.spi.MemoryStorage memories() {
-        throw new UnsupportedOperationException("memory storage is being built");
+    public MemoryStorage memories() {
+        return memories;
     }
 
     @Override

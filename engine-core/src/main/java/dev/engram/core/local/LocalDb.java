@@ -36,6 +36,8 @@ final class LocalDb {
     final ColumnFamilyHandle ids;
     /** Checkpoints by prefix + big-endian version. */
     final ColumnFamilyHandle checkpoints;
+    /** Memory items by {@code tenant 0x00 namespace-path 0x00 key}. */
+    final ColumnFamilyHandle memories;
 
     private final DBOptions dbOptions;
     private final ColumnFamilyOptions cfOptions;
@@ -53,6 +55,7 @@ final class LocalDb {
         this.events = handles.get(2);
         this.ids = handles.get(3);
         this.checkpoints = handles.get(4);
+        this.memories = handles.get(5);
     }
 
     static LocalDb open(Path dir) {
@@ -65,7 +68,8 @@ final class LocalDb {
                 .setKeepLogFileNum(3).setMaxLogFileSize(8L << 20);
         ColumnFamilyOptions cfOptions = new ColumnFamilyOptions();
         List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
-        for (String name : List.of("default", "threads", "events", "ids", "checkpoints")) {
+        // a family missing from an older directory is created on open (setCreateMissingColumnFamilies)
+        for (String name : List.of("default", "threads", "events", "ids", "checkpoints", "memories")) {
             byte[] id = name.equals("default") ? RocksDB.DEFAULT_COLUMN_FAMILY : name.getBytes(StandardCharsets.US_ASCII);
             descriptors.add(new ColumnFamilyDescriptor(id, cfOptions));
         }

@@ -2,6 +2,7 @@ package dev.engram.core.local;
 
 import dev.engram.core.CorruptDataException;
 import dev.engram.core.InvalidInputException;
+import dev.engram.core.memory.MemoryKey;
 import dev.engram.core.model.ThreadKey;
 import dev.engram.core.spi.CheckpointMeta;
 import dev.engram.core.spi.EventRecord;
@@ -102,6 +103,34 @@ final class LocalFormat {
         } catch (InvalidInputException e) {
             throw new CorruptDataException("malformed thread key: " + e.getMessage(), e);
         }
+    }
+
+    // ---- memory item keys
+
+    /** A memory item's key: {@code tenant 0x00 namespace-path 0x00 key}, the path's segments joined by '/'. */
+    static byte[] memoryKey(MemoryKey key) {
+        return ascii(key.tenant() + '\0' + key.namespace().path() + '\0' + key.key());
+    }
+
+    /**
+     * The first key of the items whose namespace starts with the segment {@code first}: {@code tenant 0x00 first}. The
+     * keys from there that belong to it have 0x00 or '/' right after the segment; those with '-' or '.' there (a longer
+     * segment) come in between, and every other id character sorts after '/', so the run ends at the first such byte.
+     */
+    static byte[] memorySegmentStart(String tenant, String first) {
+        return ascii(tenant + '\0' + first);
+    }
+
+    /** What the byte after {@code start} in {@code key} says: 1 the key is in the segment's run, 0 skip it, -1 the run is over. */
+    static int memorySegmentMember(byte[] key, byte[] start) {
+        if (!startsWith(key, start) || key.length == start.length) {
+            return -1;
+        }
+        byte next = key[start.length];
+        if (next == 0 || next == '/') {
+            return 1;
+        }
+        return next == '-' || next == '.' ? 0 : -1;
     }
 
     private static byte[] ascii(String id) {

@@ -30,6 +30,12 @@ public final class LocalProvider implements BackendProvider {
     /** Threads that serve reads. */
     public static final Option<Integer> READ_THREADS = Option.integer("readThreads", Math.max(4, 2 * Runtime.getRuntime().availableProcessors()));
 
+    /**
+     * Memory items kept decoded in the heap for searches, counted in encoded bytes (the heap holds a small multiple of
+     * that; vectors cost about what they do encoded); 0 disables the cache.
+     */
+    public static final Option<Long> MEMORY_CACHE = Option.bytes("memoryCache", 64L << 20);
+
     @Override
     public String name() {
         return NAME;
@@ -49,6 +55,6 @@ public final class LocalProvider implements BackendProvider {
             throw new ConfigurationException("local.dataDir: " + e.getMessage(), e);
         }
         return new LocalSettings(dir, o.get(SYNC), o.get(SYNC_INTERVAL), o.get(MAX_BATCH), o.get(MAX_QUEUED), o.get(SWEEP_INTERVAL),
-                o.get(READ_THREADS));
+                o.get(READ_THREADS), o.get(MEMORY_CACHE));
     }
 }

@@ -6,7 +6,7 @@ import java.time.Duration;
 
 /** The {@code local} provider's options, read and checked. */
 record LocalSettings(Path dataDir, SyncMode sync, Duration syncInterval, int maxBatch, int maxQueued, Duration sweepInterval,
-                     int readThreads) {
+                     int readThreads, long memoryCacheBytes) {
 
     LocalSettings {
         if (syncInterval.isNegative() || syncInterval.isZero()) {
@@ -23,6 +23,9 @@ record LocalSettings(Path dataDir, SyncMode sync, Duration syncInterval, int max
         }
         if (readThreads < 1) {
             throw new ConfigurationException("local.readThreads must be at least 1, got " + readThreads);
+        }
+        if (memoryCacheBytes < 0) {
+            throw new ConfigurationException("local.memoryCache must not be negative, got " + memoryCacheBytes);
         }
     }
 }

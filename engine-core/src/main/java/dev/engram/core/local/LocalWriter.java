@@ -87,6 +87,7 @@ final class LocalWriter {
     private boolean unsynced;
     private long nextSyncNanos;
     private byte @Nullable [] sweepFrom;
+    private volatile Runnable alsoSweep = () -> { };
 
     LocalWriter(LocalDb db, LocalSettings settings, Clock clock, Scheduler acks) {
         this.db = db;
@@ -101,6 +102,11 @@ final class LocalWriter {
 
     InProcessChangeFeed feed() {
         return feed;
+    }
+
+    /** Adds work to every sweep, run on the writer thread after the threads' sweep (the memory items' expiry). */
+    void alsoSweep(Runnable sweep) {
+        this.alsoSweep = sweep;
     }
 
     /** How many times the database was written (group commits and single writes); for tests. */
@@ -244,7 +250,8 @@ final class LocalWriter {
         return mono.publishOn(acks).onErrorMap(RejectedExecutionException.class, e -> LocalErrors.closed());
     }
 
-    private <T> Mono<T> task(String what, LocalDb.Call<@Nullable T> work) {
+    /** Runs {@code work} on the writer thread, between group commits; it may call {@link #write(WriteBatch)}. */
+    <T> Mono<T> task(String what, LocalDb.Call<@Nullable T> work) {
         return answered(Mono.create(sink -> submit(new Task<>(what, sink, work))));
     }
 
@@ -312,6 +319,7 @@ final class LocalWriter {
                 if (now - nextSweep >= 0) {
                     nextSweep = now + sweepNanos;
                     sweep();
+                    alsoSweep.run();
                 }
                 if (closing && queue.isEmpty()) {
                     break;
@@ -382,7 +390,8 @@ final class LocalWriter {
         }
     }
 
-    private void write(WriteBatch batch) {
+    /** Writes with the configured sync mode; on the writer thread only (from a {@link #task}). */
+    void write(WriteBatch batch) {
         write(batch, writeOptions);
     }
 

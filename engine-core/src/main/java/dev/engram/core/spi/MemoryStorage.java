@@ -29,4 +29,17 @@ public interface MemoryStorage {
      * any order. Searches scan this, so a backend should make a prefix with a first segment (typically a user) cheap.
      */
     Flux<MemoryRecord> scan(String tenant, Namespace prefix, Instant now);
+
+    /**
+     * Moves the expiry of the record at {@code key} to {@code expiresAt} if it is still live and still the one written
+     * at {@code updatedAt}, so that a TTL refreshed by a read never brings back an older value over a later write;
+     * emits whether it did. This default reads and then puts, which leaves a concurrent write a small window; a
+     * backend that can check and write in one step should override it.
+     */
+    default Mono<Boolean> refreshExpiry(MemoryKey key, Instant updatedAt, Instant expiresAt, Instant now) {
+        return get(key, now)
+                .filter(r -> r.item().updatedAt().equals(updatedAt))
+                .flatMap(r -> put(r.withExpiresAt(expiresAt)).thenReturn(true))
+                .defaultIfEmpty(false);
+    }
 }
