@@ -12,6 +12,7 @@ import static java.util.Objects.requireNonNull;
 import com.mongodb.client.model.FindOneAndDeleteOptions;
 import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.ReplaceOptions;
+import com.mongodb.client.model.Updates;
 import dev.engram.core.codec.Codec;
 import dev.engram.core.memory.MemoryKey;
 import dev.engram.core.memory.Namespace;
@@ -77,7 +78,7 @@ final class MongoMemoryStorage implements MemoryStorage {
                     .append(NAMESPACE, stored(key.namespace()))
                     .append(KEY, key.key())
                     .append(DATA, new Binary(codec.encodeMemory(record)))
-                    .append(UPDATED_AT, Date.from(record.item().updatedAt()));
+                    .append(UPDATED_AT, new Date(record.item().updatedAt().toEpochMilli()));
             Instant expiresAt = record.expiresAt();
             if (expiresAt != null) {
                 doc.append(EXPIRES_AT, Date.from(expiresAt));
@@ -107,6 +108,24 @@ final class MongoMemoryStorage implements MemoryStorage {
                     Date expiresAt = before.getDate(EXPIRES_AT);
                     return expiresAt == null || expiresAt.getTime() > clock.millis();
                 })
+                .defaultIfEmpty(false);
+    }
+
+    /** Reads the record, then rewrites its blob and expiry in one conditional update, so a later write always wins. */
+    @Override
+    public Mono<Boolean> refreshExpiry(MemoryKey key, Instant updatedAt, Instant expiresAt, Instant now) {
+        requireNonNull(key, "key");
+        requireNonNull(updatedAt, "updatedAt");
+        requireNonNull(expiresAt, "expiresAt");
+        requireNonNull(now, "now");
+        return get(key, now)
+                .filter(r -> r.item().updatedAt().toEpochMilli() == updatedAt.toEpochMilli())
+                .flatMap(r -> store.run("refresh the expiry of memory " + key, Mono.defer(() -> Mono.from(store.memories.updateOne(
+                        // a compare-and-set on the write's time: a later put, a delete or the expiry in between matches nothing
+                        and(eq(ThreadDocuments.ID, id(key)), eq(UPDATED_AT, new Date(updatedAt.toEpochMilli())), live(now)),
+                        Updates.combine(Updates.set(DATA, new Binary(codec.encodeMemory(r.withExpiresAt(expiresAt)))),
+                                Updates.set(EXPIRES_AT, Date.from(expiresAt))))))))
+                .map(result -> result.getMatchedCount() == 1)
                 .defaultIfEmpty(false);
     }
 

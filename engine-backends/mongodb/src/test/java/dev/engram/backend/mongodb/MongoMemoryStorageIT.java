@@ -250,4 +250,39 @@ class MongoMemoryStorageIT {
         Mono.from(collection("engram_memories").insertOne(copy)).as(StepVerifier::create)
                 .expectErrorSatisfies(e -> assertThat(MongoErrors.isDuplicateKey(e)).isTrue()).verify(TIMEOUT);
     }
+
+    @Test
+    void refreshingTheExpiryIsACompareAndSetOnTheWritesTime() {
+        Namespace ns = Namespace.of("u");
+        MemoryRecord first = record("default", ns, "k", "first", now().plusSeconds(10), null);
+        memories.put(first).block(TIMEOUT);
+        Instant written = first.item().updatedAt();
+
+        memories.refreshExpiry(first.key(), written, now().plusSeconds(60), now()).as(StepVerifier::create).expectNext(true)
+                .verifyComplete();
+        memories.get(first.key(), now()).as(StepVerifier::create).assertNext(r -> {
+            assertThat(r.expiresAt()).as("in the blob").isEqualTo(now().plusSeconds(60));
+            assertThat(r.item().value()).isEqualTo(first.item().value());
+            assertThat(r.item().updatedAt()).as("a refresh is not a write").isEqualTo(written);
+        }).verifyComplete();
+        assertThat(stored()).singleElement().satisfies(d -> assertThat(d.getDate("expiresAt"))
+                .as("and in the field the TTL index reads").isEqualTo(Date.from(now().plusSeconds(60))));
+
+        clock.advance(Duration.ofSeconds(1));
+        MemoryRecord second = record("default", ns, "k", "second", now().plusSeconds(10), null);
+        memories.put(second).block(TIMEOUT);
+        memories.refreshExpiry(first.key(), written, now().plusSeconds(600), now()).as(StepVerifier::create).expectNext(false)
+                .as("the first write's refresh never touches the second write").verifyComplete();
+        memories.get(first.key(), now()).as(StepVerifier::create).assertNext(r -> {
+            assertThat(r.item().value()).isEqualTo(Map.of("text", "second"));
+            assertThat(r.expiresAt()).isEqualTo(now().plusSeconds(10));
+        }).verifyComplete();
+
+        clock.advance(Duration.ofSeconds(10));
+        memories.refreshExpiry(first.key(), second.item().updatedAt(), now().plusSeconds(600), now()).as(StepVerifier::create)
+                .expectNext(false).as("an expired item is not brought back").verifyComplete();
+        memories.get(first.key(), now()).as(StepVerifier::create).verifyComplete();
+        memories.refreshExpiry(new MemoryKey("default", ns, "absent"), written, now().plusSeconds(60), now()).as(StepVerifier::create)
+                .expectNext(false).verifyComplete();
+    }
 }

@@ -33,6 +33,7 @@ final class PostgresMemoryStorage implements MemoryStorage {
     private final String putSql;
     private final String getSql;
     private final String deleteSql;
+    private final String refreshSql;
     private final String scanTenantSql;
     private final String scanPrefixSql;
     private final String sweepSql;
@@ -46,6 +47,8 @@ final class PostgresMemoryStorage implements MemoryStorage {
                 + " DO UPDATE SET data = excluded.data, expires_at = excluded.expires_at, updated_at = excluded.updated_at";
         this.getSql = "SELECT data FROM " + table + " WHERE " + KEY + " AND " + LIVE.formatted(4);
         this.deleteSql = "DELETE FROM " + table + " WHERE " + KEY + " RETURNING expires_at";
+        // a compare-and-set on the write's time: a later put, a delete or the expiry in between makes it change nothing
+        this.refreshSql = "UPDATE " + table + " SET data = $4, expires_at = $5 WHERE " + KEY + " AND updated_at = $6 AND " + LIVE.formatted(7);
         this.scanTenantSql = "SELECT data FROM " + table + " WHERE tenant = $1 AND " + LIVE.formatted(2);
         // the namespace itself, or anything below it: two ranges of the primary key, never a neighbour such as "ab" for "a"
         this.scanPrefixSql = "SELECT data FROM " + table + " WHERE tenant = $1 AND (ns_path = $2 OR (ns_path > $3 AND ns_path < $4))"
@@ -86,6 +89,22 @@ final class PostgresMemoryStorage implements MemoryStorage {
                     return expiresAt == null ? Long.MAX_VALUE : expiresAt;
                 }, key.tenant(), key.namespace().path(), key.key()))
                 .map(rows -> !rows.isEmpty() && rows.get(0) > clock.millis());
+    }
+
+    /** Reads the record, then rewrites its blob and expiry in one conditional statement, so a later write always wins. */
+    @Override
+    public Mono<Boolean> refreshExpiry(MemoryKey key, Instant updatedAt, Instant expiresAt, Instant now) {
+        requireNonNull(key, "key");
+        requireNonNull(updatedAt, "updatedAt");
+        requireNonNull(expiresAt, "expiresAt");
+        requireNonNull(now, "now");
+        return get(key, now)
+                .filter(r -> r.item().updatedAt().toEpochMilli() == updatedAt.toEpochMilli())
+                .flatMap(r -> client.update("refreshing the expiry of memory " + key, refreshSql,
+                        key.tenant(), key.namespace().path(), key.key(), ByteBuffer.wrap(codec.encodeMemory(r.withExpiresAt(expiresAt))),
+                        expiresAt.toEpochMilli(), updatedAt.toEpochMilli(), now.toEpochMilli()))
+                .map(changed -> changed == 1)
+                .defaultIfEmpty(false);
     }
 
     @Override

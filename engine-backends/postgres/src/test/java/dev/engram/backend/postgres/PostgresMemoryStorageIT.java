@@ -269,4 +269,39 @@ class PostgresMemoryStorageIT {
         assertThat(LocalPostgres.sql("SELECT indexname FROM pg_indexes WHERE schemaname = '" + schema + "' AND tablename = 'memories'"
                 + " ORDER BY indexname")).containsExactly("memories_expires_at", "memories_pkey");
     }
+
+    @Test
+    void refreshingTheExpiryIsACompareAndSetOnTheWritesTime() {
+        Namespace ns = Namespace.of("u");
+        MemoryRecord first = record("default", ns, "k", "first", now().plusSeconds(10), null);
+        memories.put(first).block(TIMEOUT);
+        Instant written = first.item().updatedAt();
+
+        memories.refreshExpiry(first.key(), written, now().plusSeconds(60), now()).as(StepVerifier::create).expectNext(true)
+                .verifyComplete();
+        memories.get(first.key(), now()).as(StepVerifier::create).assertNext(r -> {
+            assertThat(r.expiresAt()).as("in the blob").isEqualTo(now().plusSeconds(60));
+            assertThat(r.item().value()).isEqualTo(first.item().value());
+            assertThat(r.item().updatedAt()).as("a refresh is not a write").isEqualTo(written);
+        }).verifyComplete();
+        assertThat(LocalPostgres.sql("SELECT expires_at FROM \"" + schema + "\".memories"))
+                .as("and in the column the sweeper reads").containsExactly(String.valueOf(now().plusSeconds(60).toEpochMilli()));
+
+        clock.advance(1_000);
+        MemoryRecord second = record("default", ns, "k", "second", now().plusSeconds(10), null);
+        memories.put(second).block(TIMEOUT);
+        memories.refreshExpiry(first.key(), written, now().plusSeconds(600), now()).as(StepVerifier::create).expectNext(false)
+                .as("the first write's refresh never touches the second write").verifyComplete();
+        memories.get(first.key(), now()).as(StepVerifier::create).assertNext(r -> {
+            assertThat(r.item().value()).isEqualTo(Map.of("text", "second"));
+            assertThat(r.expiresAt()).isEqualTo(now().plusSeconds(10));
+        }).verifyComplete();
+
+        clock.advance(10_000);
+        memories.refreshExpiry(first.key(), second.item().updatedAt(), now().plusSeconds(600), now()).as(StepVerifier::create)
+                .expectNext(false).as("an expired item is not brought back").verifyComplete();
+        memories.get(first.key(), now()).as(StepVerifier::create).verifyComplete();
+        memories.refreshExpiry(new MemoryKey("default", ns, "absent"), written, now().plusSeconds(60), now()).as(StepVerifier::create)
+                .expectNext(false).verifyComplete();
+    }
 }
