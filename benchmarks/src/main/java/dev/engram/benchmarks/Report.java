@@ -109,6 +109,10 @@ public final class Report {
         atLeast("Append, local sync=always, 1 writer (appends/s)", one, Double.NaN);
         atLeast("Append, local sync=always, 64 writers (appends/s)", many, 20_000);
         speedup("Append, local sync=always: 64 writers / 1 writer", many, one, 10.0);
+        speedup("Append, local, 64 writers: extraction on / off", get("ExtractionBenchmark.local64Writers", "extraction", "on"),
+                get("ExtractionBenchmark.local64Writers", "extraction", "off"), 0.9);
+        atMost("Recall, 10,000 items, lexical (ms per search)", get("RecallBenchmark.search", "ranking", "lexical"), 20);
+        atMost("Recall, 10,000 items, 1536-d vectors (ms per search)", get("RecallBenchmark.search", "ranking", "vector"), 20);
 
         System.out.println();
         System.out.println("Targets (ratios of best iterations):");
@@ -139,6 +143,14 @@ public final class Report {
         }
         double ratio = big.value / small.value;
         rows.add(new String[] {what, num(big.value) + " vs " + num(small.value) + " " + big.unit, fmt(ratio), goal("<=", max), verdict(Double.isNaN(max) || ratio <= max, max)});
+    }
+
+    private void atMost(String what, Score s, double max) {
+        if (s == null) {
+            rows.add(new String[] {what, "not run", "", "<= " + num(max), "n/a"});
+            return;
+        }
+        rows.add(new String[] {what, num(s.value) + " " + s.unit, "", "<= " + num(max), verdict(s.value <= max, max)});
     }
 
     private void atLeast(String what, Score s, double min) {

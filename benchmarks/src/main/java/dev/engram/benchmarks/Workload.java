@@ -82,6 +82,15 @@ final class Workload {
         return sb.toString();
     }
 
+    /** A sentence of {@code words} words of the workload's vocabulary, as a remembered fact might read. */
+    static String sentence(SplittableRandom rnd, int words) {
+        StringBuilder sb = new StringBuilder(words * 8);
+        for (int i = 0; i < words; i++) {
+            sb.append(i == 0 ? "" : " ").append(WORDS[rnd.nextInt(WORDS.length)]);
+        }
+        return sb.toString();
+    }
+
     /** A few values an agent keeps beside the conversation. */
     static Map<String, Object> values(int turns) {
         Map<String, Object> values = new LinkedHashMap<>();

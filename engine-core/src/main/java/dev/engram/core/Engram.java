@@ -1,6 +1,12 @@
 package dev.engram.core;
 
 import dev.engram.core.config.EngramConfig;
+import dev.engram.core.config.ExtractionSettings;
+import dev.engram.core.config.MemorySettings;
+import dev.engram.core.extraction.Extraction;
+import dev.engram.core.extraction.ExtractionPipeline;
+import dev.engram.core.extraction.OpenAiEmbedder;
+import dev.engram.core.extraction.OpenAiFactExtractor;
 import dev.engram.core.memory.Embedder;
 import dev.engram.core.memory.FactExtractor;
 import dev.engram.core.memory.MemoryStore;
@@ -10,8 +16,8 @@ import dev.engram.core.model.ThreadKey;
 import dev.engram.core.model.ThreadQuery;
 import dev.engram.core.spi.Backend;
 import dev.engram.core.spi.BackendContext;
-import dev.engram.core.spi.BackendProviders;
 import dev.engram.core.recall.DefaultMemoryStore;
+import dev.engram.core.spi.BackendProviders;
 import dev.engram.core.thread.ThreadEngine;
 import java.time.Clock;
 import java.time.Duration;
@@ -41,14 +47,20 @@ public final class Engram implements AutoCloseable {
     private final Clock clock;
     private final @Nullable Embedder embedder;
     private volatile @Nullable DefaultMemoryStore memories;
+    private final Extraction extraction;
+    private final @Nullable ExtractionPipeline pipeline;
 
-    private Engram(ThreadEngine engine, Backend backend, String providerName, EngramConfig config, Clock clock, @Nullable Embedder embedder) {
+    private Engram(ThreadEngine engine, Backend backend, String providerName, EngramConfig config, Clock clock, @Nullable Embedder embedder,
+                   @Nullable DefaultMemoryStore memories, @Nullable ExtractionPipeline pipeline) {
         this.engine = engine;
         this.backend = backend;
         this.providerName = providerName;
         this.config = config;
         this.clock = clock;
         this.embedder = embedder;
+        this.memories = memories;
+        this.pipeline = pipeline;
+        this.extraction = pipeline != null ? pipeline : Extraction.disabled();
     }
 
     /** Opens an engine on the provider the config names (see {@link BackendProviders#select}). */
@@ -100,14 +112,23 @@ public final class Engram implements AutoCloseable {
         }
 
         public Engram open() {
-            Embedder e = embedder;
-            if (e == null && config.memory().embedding().enabled()) {
-                // TODO(embedding client): build the OpenAI-compatible embedder from config.memory().embedding().endpoint() here
-                throw new ConfigurationException("memory.embedding.enabled needs an embedder: pass one with Engram.builder(config).embedder(...)");
-            }
+            MemorySettings memory = config.memory();
+            // the clients read their API keys now: a missing variable fails here, before the backend is opened
+            Embedder e = embedder != null ? embedder
+                    : memory.embedding().enabled() ? new OpenAiEmbedder(memory.embedding().endpoint()) : null;
+            ExtractionSettings extracting = memory.extraction();
+            FactExtractor x = !extracting.enabled() ? null
+                    : extractor != null ? extractor : new OpenAiFactExtractor(extracting.endpoint());
             BackendProviders.Selected selected = BackendProviders.select(config);
             Backend backend = selected.provider().create(new BackendContext(selected.options(), clock));
-            return new Engram(new ThreadEngine(backend, config, clock), backend, selected.name(), config, clock, e);
+            if (x == null) {
+                return new Engram(new ThreadEngine(backend, config, clock), backend, selected.name(), config, clock, e, null, null);
+            }
+            DefaultMemoryStore store = new DefaultMemoryStore(backend.memories(), memory, clock, e);
+            ExtractionPipeline pipeline = new ExtractionPipeline(extracting, x, store, backend.memories(), backend.events(), clock,
+                    memory.maxMemories());
+            ThreadEngine engine = new ThreadEngine(backend, config, clock, pipeline::appended);
+            return new Engram(engine, backend, selected.name(), config, clock, e, store, pipeline);
         }
     }
 
@@ -153,6 +174,14 @@ public final class Engram implements AutoCloseable {
         return m;
     }
 
+    /**
+     * Background fact extraction: {@code catchUp} and {@code reextract} a thread, counters for metrics. Disabled (its
+     * requests fail with a {@link ConfigurationException}) unless {@code memory.extraction.enabled} is set.
+     */
+    public Extraction extraction() {
+        return extraction;
+    }
+
     /** The name of the provider in use (after any fallback). */
     public String provider() {
         return providerName;
@@ -163,9 +192,10 @@ public final class Engram implements AutoCloseable {
         return backend;
     }
 
-    /** Stops background work and closes the backend; completes when both are done. */
+    /** Stops background work (extraction first: it writes through the backend) and closes the backend; completes when both are done. */
     public Mono<Void> shutdown() {
-        return engine.shutdown().then(backend.close());
+        Mono<Void> extractionDone = pipeline == null ? Mono.empty() : pipeline.shutdown();
+        return extractionDone.then(engine.shutdown()).then(backend.close());
     }
 
     /** Waits (at most 30 s) for {@link #shutdown()}; for try-with-resources and {@code main}. */

@@ -2,6 +2,7 @@ package dev.engram.server;
 
 import dev.engram.server.bus.BridgeGuard;
 import dev.engram.server.bus.ChangePublisher;
+import dev.engram.server.bus.MemoryBusConsumers;
 import dev.engram.server.bus.ThreadBusConsumers;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
@@ -14,6 +15,7 @@ final class BusVerticle extends VerticleBase {
     private final ServerContext server;
     private final int tcpPort;
     private ThreadBusConsumers consumers;
+    private MemoryBusConsumers memoryConsumers;
     private TcpEventBusBridge tcp;
 
     BusVerticle(ServerContext server, int tcpPort) {
@@ -25,7 +27,8 @@ final class BusVerticle extends VerticleBase {
     public Future<?> start() {
         server.threads().onChange(new ChangePublisher(vertx.eventBus()));
         consumers = new ThreadBusConsumers(server.threads());
-        Future<Void> registered = consumers.register(vertx.eventBus());
+        memoryConsumers = new MemoryBusConsumers(server.memories());
+        Future<Void> registered = Future.all(consumers.register(vertx.eventBus()), memoryConsumers.register(vertx.eventBus())).mapEmpty();
         if (tcpPort < 0) {
             return registered;
         }
@@ -38,6 +41,6 @@ final class BusVerticle extends VerticleBase {
     @Override
     public Future<?> stop() {
         Future<Void> bridge = tcp == null ? Future.succeededFuture() : tcp.close();
-        return bridge.compose(v -> consumers.unregister());
+        return bridge.compose(v -> Future.all(consumers.unregister(), memoryConsumers.unregister())).mapEmpty();
     }
 }

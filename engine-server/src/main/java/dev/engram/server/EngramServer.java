@@ -22,6 +22,7 @@ import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import reactor.core.publisher.Mono;
 import org.slf4j.Logger;
@@ -53,7 +54,10 @@ public final class EngramServer {
     public static Future<EngramServer> start(EngramConfig config, ServerOptions serverOptions) {
         ServerOptions options = new ServerOptions(serverOptions).validate();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        // a name of its own: Vert.x keeps metrics backends in a JVM-wide map by name, and a server sharing the default
+        // one with another (or with one still closing) would report its Vert.x meters into that server's registry
         MicrometerMetricsOptions metricsOptions = new MicrometerMetricsOptions().setEnabled(true)
+                .setRegistryName("engram-server-" + UUID.randomUUID())
                 .addLabels(Label.HTTP_METHOD, Label.HTTP_CODE, Label.HTTP_ROUTE);
         Vertx vertx = Vertx.builder().with(new VertxOptions().setMetricsOptions(metricsOptions))
                 .withMetrics(new MicrometerMetricsFactory(registry)).build();
@@ -65,11 +69,13 @@ public final class EngramServer {
             return Future.failedFuture(e);
         }
         ServerMetrics metrics = new ServerMetrics(registry);
+        metrics.extraction(registry, () -> engram.extraction().stats());
         Authenticator authenticator = Authenticator.create(vertx, options.getAuth());
         RateLimiter rateLimiter = new RateLimiter(options.getRequestsPerSecond());
         ConnectionLimiter connections = new ConnectionLimiter(options.getMaxConnections());
         ServerContext context = new ServerContext(options, new ThreadService(engram, metrics, config.limits().maxEventsPerAppend()),
-                authenticator, rateLimiter, connections, metrics, registry, new BridgeGuard(authenticator, rateLimiter, metrics));
+                new MemoryService(engram::memories, metrics), authenticator, rateLimiter, connections, metrics, registry,
+                new BridgeGuard(authenticator, rateLimiter, metrics));
         if (!authenticator.isEnabled()) {
             LOG.warn("*** NO AUTHENTICATION CONFIGURED: single-tenant development mode. Every caller is tenant 'default'."
                     + " Configure server.auth (apiKeys or jwt) before exposing port {} ***", options.getPort());

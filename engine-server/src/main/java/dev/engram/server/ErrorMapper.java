@@ -64,7 +64,7 @@ public final class ErrorMapper {
         }
         if (e instanceof BackendUnavailableException || e instanceof EngramTransientException) {
             LOG.warn("Backend unavailable: {}", e.getMessage());
-            return new ApiError(503, body(BACKEND_UNAVAILABLE, "the storage backend is unavailable; retry with the same event ids"));
+            return new ApiError(503, body(BACKEND_UNAVAILABLE, "the storage backend is unavailable; retry (appends with the same event ids)"));
         }
         if (e instanceof CorruptDataException || e instanceof ConfigurationException) {
             LOG.error("Server-side failure", e);

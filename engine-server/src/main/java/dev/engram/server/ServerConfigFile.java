@@ -59,28 +59,42 @@ final class ServerConfigFile {
         }
     }
 
+    /** Variables are replaced in keys as well as values: an API key's map key is the secret itself. */
     private static JsonNode substitute(JsonNode node, Map<String, String> env, String where) {
         if (node.isObject()) {
             ObjectNode copy = JsonNodeFactory.instance.objectNode();
-            node.properties().forEach(e -> copy.set(e.getKey(), substitute(e.getValue(), env, where + "." + e.getKey())));
+            for (Map.Entry<String, JsonNode> e : node.properties()) {
+                String key = substituteText(e.getKey(), env, where + " (a key)");
+                if (key.isEmpty()) {
+                    throw new ConfigurationException(where + ": a key is empty after variable substitution");
+                }
+                if (copy.has(key)) {
+                    throw new ConfigurationException(where + ": two keys are the same after variable substitution");
+                }
+                copy.set(key, substitute(e.getValue(), env, where + "." + e.getKey()));
+            }
             return copy;
         }
         if (node.isTextual()) {
-            Matcher m = VARIABLE.matcher(node.textValue());
-            StringBuilder out = new StringBuilder();
-            while (m.find()) {
-                String value = env.get(m.group(1));
-                if (value == null || value.isEmpty()) {
-                    if (m.group(2) == null) {
-                        throw new ConfigurationException(where + ": variable " + m.group(1) + " is not set");
-                    }
-                    value = m.group(2);
-                }
-                m.appendReplacement(out, Matcher.quoteReplacement(value));
-            }
-            m.appendTail(out);
-            return JsonNodeFactory.instance.textNode(out.toString());
+            return JsonNodeFactory.instance.textNode(substituteText(node.textValue(), env, where));
         }
         return node;
+    }
+
+    private static String substituteText(String text, Map<String, String> env, String where) {
+        Matcher m = VARIABLE.matcher(text);
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = env.get(m.group(1));
+            if (value == null || value.isEmpty()) {
+                if (m.group(2) == null) {
+                    throw new ConfigurationException(where + ": variable " + m.group(1) + " is not set");
+                }
+                value = m.group(2);
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        return out.toString();
     }
 }

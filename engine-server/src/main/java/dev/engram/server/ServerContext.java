@@ -8,6 +8,6 @@ import dev.engram.server.metrics.ServerMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 
 /** What every verticle instance of one server shares: the engine's operations, authentication, limits and meters. */
-public record ServerContext(ServerOptions options, ThreadService threads, Authenticator authenticator, RateLimiter rateLimiter,
-                            ConnectionLimiter connections, ServerMetrics metrics, PrometheusMeterRegistry registry, BridgeGuard bridgeGuard) {
+public record ServerContext(ServerOptions options, ThreadService threads, MemoryService memories, Authenticator authenticator,
+                            RateLimiter rateLimiter, ConnectionLimiter connections, ServerMetrics metrics, PrometheusMeterRegistry registry, BridgeGuard bridgeGuard) {
 }

@@ -184,4 +184,13 @@ class HttpApiIT {
         assertError(server.get("/v2/nothing"), 404, "not_found");
         assertError(call(HttpMethod.PUT, "/v1/threads/t-metrics/state", "{}"), 405, "method_not_allowed");
     }
+
+    @Test
+    void twoServersInOneJvmEachReportTheirOwnHttpMeters() {
+        try (TestServer second = TestServer.start()) {
+            assertThat(second.get("/health/live").statusCode()).isEqualTo(200);
+            assertThat(second.get("/metrics").bodyAsString()).as("the second server's Vert.x meters land in its own registry")
+                    .contains("vertx_http_server_requests_total");
+        }
+    }
 }

@@ -9,6 +9,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.engram.core.Engram;
 import dev.engram.core.ThreadHandle;
 import dev.engram.core.config.EngramConfig;
+import dev.engram.core.memory.MemoryItem;
+import dev.engram.core.memory.MemoryKey;
+import dev.engram.core.memory.MemorySearch;
+import dev.engram.core.memory.MemoryStore;
+import dev.engram.core.memory.MemoryWrite;
+import dev.engram.core.memory.Namespace;
 import dev.engram.core.model.AppendBatch;
 import dev.engram.core.model.Appended;
 import dev.engram.core.model.CheckpointInfo;
@@ -19,6 +25,8 @@ import dev.engram.core.model.ThreadKey;
 import dev.engram.core.model.ThreadQuery;
 import dev.engram.core.model.ThreadState;
 import dev.engram.core.spi.Capability;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -76,5 +84,28 @@ public interface DurabilityKit extends EngramKit {
         assertThat(heads).as("every concurrently acknowledged append").containsOnly(3L);
         main2.append(Kits.msg("after restart")).map(Appended::firstVersion).as(StepVerifier::create)
                 .expectNext((long) mainLog.size() + 1).as("appending continues at the old head + 1").verifyComplete();
+    }
+
+    @Test
+    default void memoryItemsAndTheirVectorsSurviveAReopen(EngramFixture fixture) {
+        UnaryOperator<Engram.Builder> embedded = b -> b.embedder(new WordHashEmbedder(Map.of()));
+        Engram engram = fixture.open(UnaryOperator.identity(), embedded);
+        String tenant = fixture.newTenant();
+        Namespace ns = Namespace.of("user-1", "facts");
+        List<MemoryItem> items = MemoryKit.putAll(engram.memories(), List.of(
+                MemoryWrite.of(new MemoryKey(tenant, ns, "pet"), Map.of("text", "owns a dog")),
+                MemoryWrite.of(new MemoryKey(tenant, ns, "food"), Map.of("text", "likes sushi")).ttl(Duration.ofDays(1)),
+                MemoryWrite.of(new MemoryKey(tenant, ns, "gone"), Map.of("text", "deleted"))));
+        engram.memories().delete(new MemoryKey(tenant, ns, "gone")).block(TIMEOUT);
+        float[] vector = engram.backend().memories().get(items.get(0).key(), Instant.now()).block(TIMEOUT).vector();
+
+        Engram reopened = fixture.reopen(engram, UnaryOperator.identity(), embedded);
+        MemoryStore store = reopened.memories();
+        store.get(items.get(0).key()).as(StepVerifier::create).expectNext(items.get(0)).verifyComplete();
+        store.get(items.get(1).key()).as(StepVerifier::create).expectNext(items.get(1)).as("with its expiry").verifyComplete();
+        store.get(items.get(2).key()).as(StepVerifier::create).as("the deleted item stays deleted").verifyComplete();
+        assertThat(reopened.backend().memories().get(items.get(0).key(), Instant.now()).block(TIMEOUT).vector())
+                .as("the vector").isEqualTo(vector).isNotNull();
+        assertThat(MemoryKit.search(store, MemorySearch.under(tenant, ns).query("dog"))).first().isEqualTo("pet");
     }
 }

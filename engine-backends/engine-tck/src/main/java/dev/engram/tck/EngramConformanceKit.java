@@ -14,5 +14,5 @@ package dev.engram.tck;
  * }</pre>
  */
 public interface EngramConformanceKit extends AppendKit, ConcurrencyKit, IdempotencyKit, CheckpointKit, TimeTravelAndForkKit,
-        DeleteKit, ListingKit, TtlKit, WatchKit, InputValidationKit, PerformanceKit {
+        DeleteKit, ListingKit, TtlKit, WatchKit, InputValidationKit, PerformanceKit, MemoryKit {
 }

@@ -41,13 +41,21 @@ public final class EngramFixture implements AutoCloseable {
      * second engine while one is open: other backends (one process per data directory) need not allow it.
      */
     public Engram open(UnaryOperator<EngramConfig> tweak) {
+        return open(tweak, UnaryOperator.identity());
+    }
+
+    /**
+     * Like {@link #open(UnaryOperator)}, with parts of the test's choosing set on the engine's builder (an
+     * {@link dev.engram.core.memory.Embedder}, a clock).
+     */
+    public Engram open(UnaryOperator<EngramConfig> tweak, UnaryOperator<Engram.Builder> parts) {
         EngramConfig config = tweak.apply(storage.config()).withStrict(true);
         synchronized (engines) {
             if (!concurrentEngines && !engines.isEmpty()) {
                 throw new AssertionError("kit bug: only SharedStorageKit tests may open a second engine while one is open; use reopen()");
             }
         }
-        Engram engram = Engram.open(config);
+        Engram engram = parts.apply(Engram.builder(config)).open();
         synchronized (engines) {
             engines.add(engram);
         }
@@ -64,6 +72,12 @@ public final class EngramFixture implements AutoCloseable {
     public Engram reopen(Engram engram, UnaryOperator<EngramConfig> tweak) {
         close(engram);
         return open(tweak);
+    }
+
+    /** Like {@link #reopen(Engram, UnaryOperator)}, with parts set on the new engine's builder. */
+    public Engram reopen(Engram engram, UnaryOperator<EngramConfig> tweak, UnaryOperator<Engram.Builder> parts) {
+        close(engram);
+        return open(tweak, parts);
     }
 
     /** Closes {@code engram} now, as a process would on shutdown. */

@@ -10,11 +10,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.engram.core.Engram;
 import dev.engram.core.ThreadHandle;
 import dev.engram.core.VersionConflictException;
+import dev.engram.core.memory.MemoryItem;
+import dev.engram.core.memory.MemoryKey;
+import dev.engram.core.memory.MemorySearch;
+import dev.engram.core.memory.MemoryStore;
+import dev.engram.core.memory.MemoryWrite;
+import dev.engram.core.memory.Namespace;
+import dev.engram.core.memory.NamespaceQuery;
 import dev.engram.core.model.Appended;
 import dev.engram.core.model.ExpectedVersion;
 import dev.engram.core.model.ThreadKey;
 import dev.engram.core.spi.Capability;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Signal;
@@ -85,5 +93,25 @@ public interface SharedStorageKit extends EngramKit {
         }
         assertThat(log(engines.get(0).thread(key))).as("both engines read the same log").isEqualTo(log(engines.get(1).thread(key)))
                 .hasSize(20);
+    }
+
+    @Test
+    default void anotherEnginesMemoriesAreSeen(EngramFixture fixture) {
+        MemoryStore a = fixture.open().memories();
+        MemoryStore b = fixture.open().memories();
+        String tenant = fixture.newTenant();
+        Namespace ns = Namespace.of("user-1", "facts");
+        MemoryKey key = new MemoryKey(tenant, ns, "city");
+        MemoryItem first = a.put(MemoryWrite.of(key, Map.of("text", "lives in Lyon"))).block(TIMEOUT);
+        b.get(key).as(StepVerifier::create).expectNext(first).as("B reads what A put").verifyComplete();
+        assertThat(MemoryKit.search(b, MemorySearch.under(tenant, ns).query("Lyon"))).as("and finds it").containsExactly("city");
+
+        MemoryItem second = b.put(MemoryWrite.of(key, Map.of("text", "lives in Paris"))).block(TIMEOUT);
+        assertThat(second.createdAt()).as("B's upsert keeps A's creation time").isEqualTo(first.createdAt());
+        a.search(MemorySearch.under(tenant, ns).query("Paris")).map(MemoryKit::keys).as(StepVerifier::create)
+                .expectNext(List.of("city")).as("A searches B's value, not a cached one").verifyComplete();
+        a.delete(key).as(StepVerifier::create).expectNext(true).verifyComplete();
+        b.get(key).as(StepVerifier::create).as("B sees A's delete").verifyComplete();
+        b.namespaces(NamespaceQuery.of(tenant)).as(StepVerifier::create).expectNext(List.of()).verifyComplete();
     }
 }

@@ -62,6 +62,11 @@ public record ExtractionSettings(boolean enabled, ModelEndpoint endpoint, String
                 attempts, initial, max);
     }
 
+    public ExtractionSettings withWorkers(int count) {
+        return new ExtractionSettings(enabled, endpoint, userMetadataKey, namespace, queueCapacity, count, maxTurnsPerCall,
+                maxAttempts, initialBackoff, maxBackoff);
+    }
+
     public ExtractionSettings withMaxTurnsPerCall(int turns) {
         return new ExtractionSettings(enabled, endpoint, userMetadataKey, namespace, queueCapacity, workers, turns,
                 maxAttempts, initialBackoff, maxBackoff);

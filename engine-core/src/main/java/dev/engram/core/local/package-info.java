@@ -6,7 +6,8 @@
  * <h2>Layout</h2>
  * Column families {@code threads} (record), {@code events} (prefix + 8-byte big-endian version → event),
  * {@code ids} (prefix + event id → version, for idempotent retries) and {@code checkpoints} (prefix + version →
- * checkpoint), where a thread's prefix is {@code tenant 0x00 threadId 0x00 namespace 0x00}. Values start with a format
+ * checkpoint), where a thread's prefix is {@code tenant 0x00 threadId 0x00 namespace 0x00}, and {@code memories}
+ * ({@code tenant 0x00 namespace-path 0x00 key} → the codec's memory-item blob). Thread values start with a format
  * byte. Deleting a thread is one batch of range deletes over its prefix plus the record's delete.
  *
  * <h2>Threads</h2>
@@ -18,7 +19,7 @@
  * <h2>Options</h2>
  * {@code dataDir} (default {@code ./data}), {@code sync} ({@code always} | {@code interval} | {@code never}),
  * {@code syncInterval} (100ms), {@code maxBatch} (512), {@code maxQueued} (16384), {@code sweepInterval} (1m),
- * {@code readThreads}; see {@link dev.engram.core.local.LocalProvider} and {@link dev.engram.core.local.SyncMode}.
+ * {@code readThreads}, {@code memoryCache} (64MiB); see {@link dev.engram.core.local.LocalProvider} and {@link dev.engram.core.local.SyncMode}.
  *
  * <h2>Expiry</h2>
  * Expired threads are filtered out on every read by the engine's clock, an append to one starts a new generation after

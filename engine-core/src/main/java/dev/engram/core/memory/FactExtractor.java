@@ -5,9 +5,10 @@ import reactor.core.publisher.Mono;
 
 /**
  * Reads new turns of a conversation, with the user's facts already known, and decides which facts to add, update
- * or delete. Implementations must not block the subscribing thread; a transient failure should be signalled as
- * {@link dev.engram.core.TransientException} so the engine retries it. The built-in one calls an OpenAI-compatible
- * {@code /v1/chat/completions} endpoint with a JSON response.
+ * or delete. Implementations must not block the subscribing thread; a transient failure should be signalled as an
+ * {@link dev.engram.core.EngramTransientException} (such as {@link dev.engram.core.ModelUnavailableException}) so the
+ * engine retries it. The built-in one calls an OpenAI-compatible {@code /v1/chat/completions} endpoint with a JSON
+ * response.
  */
 public interface FactExtractor {
 

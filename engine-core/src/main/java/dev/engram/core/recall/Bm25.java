@@ -44,6 +44,44 @@ final class Bm25 {
         return new Bm25(words, idf, avg);
     }
 
+    /** The score of every candidate, looking each query word up once per candidate. */
+    static double[] scores(List<String> words, List<Terms> candidates) {
+        int n = candidates.size();
+        int q = words.size();
+        int[] tf = new int[n * q];
+        int[] df = new int[q];
+        long total = 0;
+        for (int d = 0; d < n; d++) {
+            Terms t = candidates.get(d);
+            total += t.length();
+            for (int i = 0; i < q; i++) {
+                int c = t.count(words.get(i));
+                tf[d * q + i] = c;
+                if (c > 0) {
+                    df[i]++;
+                }
+            }
+        }
+        double[] idf = new double[q];
+        for (int i = 0; i < q; i++) {
+            idf[i] = Math.log(1 + (n - df[i] + 0.5) / (df[i] + 0.5));
+        }
+        double avg = n == 0 || total == 0 ? 1 : (double) total / n;
+        double[] scores = new double[n];
+        for (int d = 0; d < n; d++) {
+            double norm = K1 * (1 - B + B * candidates.get(d).length() / avg);
+            double score = 0;
+            for (int i = 0; i < q; i++) {
+                int c = tf[d * q + i];
+                if (c > 0) {
+                    score += idf[i] * c * (K1 + 1) / (c + norm);
+                }
+            }
+            scores[d] = score;
+        }
+        return scores;
+    }
+
     /** The item's score; 0 when it holds none of the query's words. */
     double score(Terms t) {
         double score = 0;

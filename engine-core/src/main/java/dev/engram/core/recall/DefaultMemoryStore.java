@@ -237,26 +237,18 @@ public final class DefaultMemoryStore implements MemoryStore {
                 offer(new Scored(r, null), others, summaries);
             }
         } else {
-            List<String> words = List.copyOf(new LinkedHashSet<>(Tokens.of(query)));
-            List<Terms> terms = new ArrayList<>(candidates.size());
-            for (MemoryRecord r : candidates) {
-                terms.add(r.derived(lexicalText, this::terms));
-            }
-            Bm25 bm25 = Bm25.over(words, terms);
+            double w = queryVector == null ? 1 : settings.embedding().lexicalWeight();
+            double[] lexical = w > 0 ? lexicalScores(candidates, query) : new double[0];
             if (queryVector == null) {
                 for (int i = 0; i < candidates.size(); i++) {
-                    double lexical = bm25.score(terms.get(i));
-                    if (lexical > 0) {
-                        offer(new Scored(candidates.get(i), lexical), others, summaries);
+                    if (lexical[i] > 0) {
+                        offer(new Scored(candidates.get(i), lexical[i]), others, summaries);
                     }
                 }
             } else {
-                double w = settings.embedding().lexicalWeight();
-                double[] lexical = new double[w > 0 ? candidates.size() : 0];
                 double best = 0;
-                for (int i = 0; i < lexical.length; i++) {
-                    lexical[i] = bm25.score(terms.get(i));
-                    best = Math.max(best, lexical[i]);
+                for (double l : lexical) {
+                    best = Math.max(best, l);
                 }
                 for (int i = 0; i < candidates.size(); i++) {
                     MemoryRecord r = candidates.get(i);
@@ -296,6 +288,16 @@ public final class DefaultMemoryStore implements MemoryStore {
             }
         }
         return out;
+    }
+
+    /** The BM25 score of each candidate (0: it holds none of the query's words). */
+    private double[] lexicalScores(List<MemoryRecord> candidates, String query) {
+        List<String> words = List.copyOf(new LinkedHashSet<>(Tokens.of(query)));
+        List<Terms> terms = new ArrayList<>(candidates.size());
+        for (MemoryRecord r : candidates) {
+            terms.add(r.derived(lexicalText, this::terms));
+        }
+        return Bm25.scores(words, terms);
     }
 
     private Terms terms(MemoryRecord r) {

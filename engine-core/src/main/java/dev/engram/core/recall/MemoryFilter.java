@@ -8,19 +8,18 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 import org.jspecify.annotations.Nullable;
 
 /**
  * A search's conditions on value fields, parsed once before any I/O. {@code {"f": v}} is equality;
  * {@code {"f": {"$gt": 3, "$lte": 9}}} holds when every operator does. A dotted name reaches into nested objects; a
- * missing field is null. Numbers compare by value whatever their type (Long, Double, BigInteger, BigDecimal), strings
+ * missing field is null. Numbers compare by value whatever their type (Long, Double, BigInteger, BigDecimal; a double
+ * as the shortest decimal that denotes it, so {@code 9.99} equals {@code BigDecimal("9.990")}), strings
  * by code point; an ordering operator between a number and a string (or anything else) does not hold.
  */
 final class MemoryFilter {
 
     static final MemoryFilter NONE = new MemoryFilter(List.of());
-    static final Set<String> OPERATORS = Set.of("$eq", "$ne", "$gt", "$gte", "$lt", "$lte");
 
     private final List<Condition> conditions;
 
@@ -192,7 +191,8 @@ final class MemoryFilter {
             return new BigDecimal(i);
         }
         if (n instanceof Double || n instanceof Float) {
-            return new BigDecimal(n.doubleValue());
+            // the shortest decimal that reads back as this double: 9.99 means 9.99, as the user wrote it
+            return BigDecimal.valueOf(n.doubleValue());
         }
         return BigDecimal.valueOf(n.longValue());
     }

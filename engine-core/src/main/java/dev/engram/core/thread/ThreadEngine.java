@@ -39,6 +39,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
@@ -65,8 +66,15 @@ public final class ThreadEngine {
     private final StateCache cache;
     private final Checkpointer checkpointer;
     private final Watcher watcher;
+    /** Told about every acknowledged append that wrote something (fact extraction queues the thread); must not block. */
+    private final Consumer<ThreadKey> afterAppend;
 
     public ThreadEngine(Backend backend, EngramConfig config, Clock clock) {
+        this(backend, config, clock, key -> { });
+    }
+
+    public ThreadEngine(Backend backend, EngramConfig config, Clock clock, Consumer<ThreadKey> afterAppend) {
+        this.afterAppend = Objects.requireNonNull(afterAppend, "afterAppend");
         this.backend = backend;
         this.events = backend.events();
         this.checkpoints = backend.checkpoints();
@@ -144,6 +152,12 @@ public final class ThreadEngine {
             boolean overTail = entry != null && policy.tailBytes() > 0 && entry.tailBytes() > policy.tailBytes();
             if (overTail || policy.crossesInterval(result.firstVersion() - 1, result.lastVersion())) {
                 checkpointer.request(key);
+            }
+            try {
+                afterAppend.accept(key);
+            } catch (RuntimeException e) {
+                // background work must never fail an append that is already stored
+                log.warn("after-append hook failed for {}: {}", key, e.toString());
             }
         }
         return new Appended(key, result.firstVersion(), result.lastVersion(), result.deduplicated());

@@ -169,6 +169,22 @@ class DefaultMemoryStoreTest {
     }
 
     @Test
+    void lexicalWeight_blends_the_normalised_lexical_score_into_the_cosine() {
+        WordHashEmbedder embedder = new WordHashEmbedder(Map.of("puppy", "dog"));
+        MemorySettings half = MemorySettings.defaults().withEmbedding(MemorySettings.defaults().embedding().withLexicalWeight(0.5));
+        DefaultMemoryStore store = store(half, embedder);
+        put(store, fact(FACTS, "photo", Map.of("text", "a puppy photo")));
+        clock.advance(Duration.ofMillis(5));
+        put(store, fact(FACTS, "pet", Map.of("text", "owns a dog")));
+
+        List<MemoryHit> hits = store.search(MemorySearch.under(FACTS).query("puppy")).block(WAIT);
+        double cosine = 1 / Math.sqrt(3);
+        assertThat(keys(hits)).as("the same meaning, but only one shares the word").containsExactly("photo", "pet");
+        assertThat(hits.get(0).score()).isCloseTo(0.5 * cosine + 0.5, org.assertj.core.data.Offset.offset(1e-6));
+        assertThat(hits.get(1).score()).isCloseTo(0.5 * cosine, org.assertj.core.data.Offset.offset(1e-6));
+    }
+
+    @Test
     void ttl_hides_expired_items_and_reads_refresh_it_when_configured() {
         DefaultMemoryStore store = store(MemorySettings.defaults().withTtl(Duration.ofSeconds(10), true), null);
         MemoryItem item = put(store, fact(FACTS, "a", Map.of("text", "x")));

@@ -3,13 +3,10 @@ package dev.engram.server.bus;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.engram.core.model.ThreadKey;
 import dev.engram.server.ApiException;
-import dev.engram.server.ErrorMapper;
-import dev.engram.server.Reactive;
 import dev.engram.server.ServerOptions;
 import dev.engram.server.ThreadService;
 import dev.engram.server.json.Fields;
 import dev.engram.server.json.Requests;
-import dev.engram.server.json.StrictJson;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
 import io.vertx.core.eventbus.Message;
@@ -73,11 +70,7 @@ public final class ThreadBusConsumers {
 
     private void handle(Message<Object> message, BiFunction<ThreadKey, ObjectNode, Mono<JsonObject>> operation) {
         try {
-            if (!(message.body() instanceof JsonObject json)) {
-                throw ApiException.invalidJson("the body must be a JSON object");
-            }
-            ObjectNode body = StrictJson.object(json.encode());
-            String tenant = message.headers().get(Addresses.TENANT_HEADER);
+            ObjectNode body = BusRequests.body(message);
             com.fasterxml.jackson.databind.JsonNode id = body.get("threadId");
             com.fasterxml.jackson.databind.JsonNode ns = body.get("ns");
             if (id == null || !id.isTextual()) {
@@ -86,18 +79,10 @@ public final class ThreadBusConsumers {
             if (ns != null && !ns.isNull() && !ns.isTextual()) {
                 throw ApiException.invalidInput("ns must be a string");
             }
-            ThreadKey key = ThreadService.key(tenant == null ? ThreadKey.DEFAULT_TENANT : tenant, id.textValue(),
-                    ns == null || ns.isNull() ? null : ns.textValue());
-            Reactive.future(Mono.defer(() -> operation.apply(key, body)))
-                    .onSuccess(message::reply)
-                    .onFailure(e -> fail(message, e));
+            ThreadKey key = ThreadService.key(BusRequests.tenant(message), id.textValue(), ns == null || ns.isNull() ? null : ns.textValue());
+            BusRequests.reply(message, Mono.defer(() -> operation.apply(key, body)));
         } catch (RuntimeException e) {
-            fail(message, e);
+            BusRequests.fail(message, e);
         }
-    }
-
-    private static void fail(Message<Object> message, Throwable e) {
-        ErrorMapper.ApiError error = ErrorMapper.map(e);
-        message.fail(error.status(), error.body().encode());
     }
 }

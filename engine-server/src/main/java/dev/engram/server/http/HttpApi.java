@@ -16,7 +16,7 @@ import io.vertx.ext.web.handler.sockjs.SockJSHandler;
 import io.vertx.ext.web.handler.sockjs.SockJSHandlerOptions;
 import org.jspecify.annotations.Nullable;
 
-/** The router: health and metrics (open), then authentication and the per-tenant rate limit, the thread API, the WebSocket and the SockJS bridge. */
+/** The router: health and metrics (open), then authentication and the per-tenant rate limit, the thread and memory APIs, the WebSocket and the SockJS bridge. */
 public final class HttpApi {
 
     private final ServerContext server;
@@ -36,6 +36,7 @@ public final class HttpApi {
         router.route("/v1/*").handler(this::authenticate);
         router.get("/v1/stream").handler(this::stream);
         new ThreadRoutes(server.threads()).mount(router, server.options());
+        new MemoryRoutes(server.memories()).mount(router, server.options());
 
         SockJSHandler sockJs = SockJSHandler.create(vertx, new SockJSHandlerOptions());
         BridgeGuard guard = server.bridgeGuard();

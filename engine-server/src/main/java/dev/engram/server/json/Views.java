@@ -91,13 +91,13 @@ public final class Views {
                 .put("createdAt", time(c.createdAt())).put("sizeBytes", c.sizeBytes());
     }
 
-    private static String time(Instant t) {
+    static String time(Instant t) {
         return t.toString();
     }
 
     /** A mutable deep copy: Vert.x's JsonObject wraps maps and lists and must not be handed the engine's immutable ones. */
     @SuppressWarnings("unchecked")
-    private static Map<String, Object> copy(Map<String, ?> map) {
+    static Map<String, Object> copy(Map<String, ?> map) {
         Map<String, Object> out = new java.util.LinkedHashMap<>();
         map.forEach((k, v) -> out.put(k, copyValue(v)));
         return out;
