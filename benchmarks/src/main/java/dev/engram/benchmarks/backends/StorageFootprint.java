@@ -210,10 +210,10 @@ public final class StorageFootprint {
     }
 
     private static void awaitCheckpoint(ThreadHandle thread, long version) {
-        Flux.interval(Duration.ZERO, Duration.ofMillis(10))
-                .concatMap(tick -> thread.checkpoints().filter(c -> c.version() >= version).hasElements())
+        // polls one check at a time, 10 ms apart (an interval would overflow while a slow check is still running)
+        thread.checkpoints().filter(c -> c.version() >= version).hasElements()
                 .filter(found -> found)
-                .next()
+                .repeatWhenEmpty(Integer.MAX_VALUE, ticks -> ticks.delayElements(Duration.ofMillis(10)))
                 .timeout(Duration.ofSeconds(30), Mono.error(() -> new IllegalStateException("no policy checkpoint at " + version + " within 30 s")))
                 .block();
     }
