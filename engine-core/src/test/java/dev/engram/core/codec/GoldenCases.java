@@ -12,6 +12,7 @@ import dev.engram.core.spi.MemoryRecord;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -19,8 +20,9 @@ import java.util.Map;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The objects behind the golden corpus of format 1: each case names the file under {@code codec/v1/} that holds its
- * encoding. Never change or remove a case: its file is the frozen encoding that every later build must still read.
+ * The objects behind the golden corpus: each case of format {@code n} names the file under {@code codec/vn/} that holds
+ * its encoding in that format. Each format keeps every case of the one before and may add its own. Never change or
+ * remove a case: its file is the frozen encoding that every later build must still read.
  */
 final class GoldenCases {
 
@@ -93,7 +95,16 @@ final class GoldenCases {
     private GoldenCases() {
     }
 
-    static List<GoldenCase> all() {
+    /** The cases whose files format {@code format} has. */
+    static List<GoldenCase> forFormat(int format) {
+        return switch (format) {
+            case 1 -> format1();
+            case 2 -> format2();
+            default -> throw new IllegalArgumentException("no golden cases for format " + format);
+        };
+    }
+
+    private static List<GoldenCase> format1() {
         return List.of(
                 event("event-message-minimal", Change.message(Message.user("hi")), Map.of()),
                 event("event-message-all-fields", Change.message(new Message("tool", "42 °C in Zürich", "weather",
@@ -124,6 +135,28 @@ final class GoldenCases {
                         Instant.parse("2025-05-01T00:00:00Z")), List.of(0.6f, -0.8f, 0.0f, Float.MIN_VALUE)),
                 memory("memory-minimal", new MemoryItem(new MemoryKey("default", Namespace.of("n"), "k"), Map.of(), "other",
                         null, Instant.parse("1969-12-31T23:59:59.999Z"), Instant.EPOCH, null), null));
+    }
+
+    /** Format 2 changed how strings are written: cases at the edges of its Latin-1 and UTF-16 encodings. */
+    private static List<GoldenCase> format2() {
+        List<GoldenCase> cases = new ArrayList<>(format1());
+        cases.add(event("event-strings-latin1-and-utf16", Change.message(new Message("user",
+                "café, naïve, ÿ and a NUL \u0000: all Latin-1", "Ā", null, "m-ÿ", stringEdges())), Map.of("ÿ", "Ā")));
+        cases.add(state("state-long-strings", ThreadState.empty(KEY)
+                .apply(1, Instant.parse("2024-05-01T10:15:30Z"), Change.message(Message.user("é".repeat(5_000))))
+                .apply(2, Instant.parse("2024-05-01T10:15:31Z"), Change.message(Message.assistant("a".repeat(4_999) + "—")))));
+        return List.copyOf(cases);
+    }
+
+    private static Map<String, Object> stringEdges() {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("latin1Max", "\u00FF");
+        a.put("utf16Min", "\u0100");
+        a.put("utf16Late", "x".repeat(70) + "€");
+        a.put("surrogatePair", "😀");
+        a.put("loneSurrogate", "a\uD800b");
+        a.put("empty", "");
+        return a;
     }
 
     private static GoldenCase memory(String name, MemoryItem item, @Nullable List<Float> vector) {
