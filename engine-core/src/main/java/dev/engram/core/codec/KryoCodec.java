@@ -80,7 +80,8 @@ final class KryoCodec implements Codec {
     static final int HEADER_SIZE = 9;
 
     private static final int INITIAL_BUFFER = 8 * 1024;
-    private static final int MAX_RETAINED_BUFFER = 1024 * 1024;
+    // a 2,000-turn state of mixed text is about 1.2 MB in format 2: its checkpoints reuse the buffer instead of regrowing it
+    private static final int MAX_RETAINED_BUFFER = 2 * 1024 * 1024;
 
     // Pool, not ThreadLocal: callers may be many or virtual threads; bounded and soft, idle buffers stay reclaimable
     private final Pool<Session> sessions = new Pool<>(true, true, Math.max(4, 2 * Runtime.getRuntime().availableProcessors())) {
@@ -359,7 +360,7 @@ final class KryoCodec implements Codec {
         public void reset() {
             kryo.reset();
             input.release();
-            // one huge state must not pin its buffer in the pool for good
+            // one huge state must not pin its buffer in the pool for good (sessions are soft-referenced too)
             if (output.getBuffer().length > MAX_RETAINED_BUFFER) {
                 output.setBuffer(new byte[INITIAL_BUFFER], -1);
             }
