@@ -28,6 +28,7 @@ final class BodyInput extends Input {
         this.format = format;
     }
 
+    /** Lets go of the blob, so an idle pooled session does not keep it reachable. */
     void release() {
         setBuffer(NO_BYTES);
         format = 0;
