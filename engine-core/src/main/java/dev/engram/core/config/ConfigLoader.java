@@ -61,7 +61,7 @@ final class ConfigLoader {
     private static final Set<String> WATCH_KEYS = Set.of("maxLag", "batchSize");
     private static final Set<String> THREADS_KEYS = Set.of("ttl");
     private static final Set<String> CACHE_KEYS = Set.of("maxThreads");
-    private static final Set<String> MEMORY_KEYS = Set.of("maxMemories", "maxSummaries", "ttl", "refreshTtlOnRead", "textFields",
+    private static final Set<String> MEMORY_KEYS = Set.of("maxMemories", "maxSummaries", "ttl", "refreshTtlOnRead", "textFields", "maxItemBytes",
             "embedding", "extraction");
     private static final Set<String> ENDPOINT_KEYS = Set.of("enabled", "baseUrl", "model", "apiKeyEnv", "timeout");
     private static final Set<String> EMBEDDING_KEYS = union(ENDPOINT_KEYS, Set.of("fields", "lexicalWeight"));
@@ -249,6 +249,7 @@ final class ConfigLoader {
         @Nullable Duration ttl = ttlText == null ? null : ttl("memory.ttl", ttlText);
         boolean refresh = orDefault(bool(m, "refreshTtlOnRead", "memory.refreshTtlOnRead"), false);
         List<String> textFields = strings(m, "textFields", "memory.textFields");
+        long maxItemBytes = orDefault(bytes(m, "maxItemBytes", "memory.maxItemBytes"), d.maxItemBytes());
 
         ObjectNode e = nested(m, "embedding", "memory.embedding", EMBEDDING_KEYS);
         EmbeddingSettings ed = d.embedding();
@@ -274,7 +275,7 @@ final class ConfigLoader {
         ExtractionSettings extraction = build(() -> new ExtractionSettings(extract, extractAt, userKey, namespace, capacity, workers,
                 turns, attempts, initial, max));
 
-        return build(() -> new MemorySettings(maxMemories, maxSummaries, ttl, refresh, textFields, embedding, extraction));
+        return build(() -> new MemorySettings(maxMemories, maxSummaries, ttl, refresh, textFields, maxItemBytes, embedding, extraction));
     }
 
     private ModelEndpoint endpoint(ObjectNode node, String path, ModelEndpoint defaults) {

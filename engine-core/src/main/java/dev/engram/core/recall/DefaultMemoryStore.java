@@ -2,6 +2,8 @@ package dev.engram.core.recall;
 
 import dev.engram.core.ConfigurationException;
 import dev.engram.core.InvalidInputException;
+import dev.engram.core.PayloadTooLargeException;
+import dev.engram.core.codec.Codec;
 import dev.engram.core.config.MemorySettings;
 import dev.engram.core.internal.WellFormedText;
 import dev.engram.core.memory.Embedder;
@@ -129,7 +131,9 @@ public final class DefaultMemoryStore implements MemoryStore {
                                     Duration ttl = write.ttl() != null ? write.ttl() : settings.ttl();
                                     MemoryItem item = new MemoryItem(key, write.value(), write.kind(), write.provenance(), createdAt,
                                             now, ttl == null ? null : expiry(now, ttl));
-                                    return storage.put(new MemoryRecord(item, vector.orElse(null))).thenReturn(item);
+                                    MemoryRecord record = new MemoryRecord(item, vector.orElse(null));
+                                    checkSize(record);
+                                    return storage.put(record).thenReturn(item);
                                 });
                     });
         });
@@ -200,6 +204,14 @@ public final class DefaultMemoryStore implements MemoryStore {
         if (!reservedAllowed && namespace.isReserved()) {
             throw new InvalidInputException(what + " " + namespace + " is reserved for the engine (its first segment starts with '"
                     + Namespace.RESERVED_PREFIX + "')");
+        }
+    }
+
+    /** Every backend stores the codec's encoding, so its size is what the limit bounds (the vector included). */
+    private void checkSize(MemoryRecord record) {
+        int size = Codec.standard().encodeMemory(record).length;
+        if (size > settings.maxItemBytes()) {
+            throw new PayloadTooLargeException("memory item " + record.key(), size, settings.maxItemBytes());
         }
     }
 

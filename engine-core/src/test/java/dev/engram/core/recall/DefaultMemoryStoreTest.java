@@ -22,6 +22,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.jspecify.annotations.Nullable;
+import dev.engram.core.PayloadTooLargeException;
 import org.junit.jupiter.api.Test;
 import reactor.test.StepVerifier;
 
@@ -65,6 +66,18 @@ class DefaultMemoryStoreTest {
         assertThat(second.createdAt()).isEqualTo(first.createdAt());
         assertThat(second.updatedAt()).isEqualTo(first.updatedAt().plusSeconds(5));
         store.get(MemoryKey.of(FACTS, "city")).as(StepVerifier::create).expectNext(second).verifyComplete();
+    }
+
+    @Test
+    void an_item_over_maxItemBytes_is_refused_and_nothing_is_stored() {
+        DefaultMemoryStore store = store(MemorySettings.defaults().withMaxItemBytes(1024), null);
+        MemoryKey key = MemoryKey.of(FACTS, "essay");
+        store.put(MemoryWrite.of(key, Map.of("text", "x".repeat(2000)))).as(StepVerifier::create)
+                .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(PayloadTooLargeException.class)
+                        .hasMessageContaining("memory item").hasMessageContaining("over the limit of 1024 bytes"))
+                .verify(WAIT);
+        store.get(key).as(StepVerifier::create).as("nothing stored").verifyComplete();
+        assertThat(put(store, MemoryWrite.of(key, Map.of("text", "x".repeat(500))))).as("a smaller one is").isNotNull();
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.engram.core.spi.Capability;
 import dev.engram.core.spi.ChangeFeed;
 import dev.engram.core.spi.CheckpointStore;
 import dev.engram.core.spi.EventLog;
+import dev.engram.core.spi.MemoryStorage;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Set;
@@ -22,6 +23,7 @@ final class MongoBackend implements Backend {
     private final MongoEventLog events;
     private final MongoCheckpointStore checkpoints;
     private final MongoChangeFeed changes;
+    private final MongoMemoryStorage memories;
 
     MongoBackend(MongoSettings settings, Clock clock) {
         this.client = MongoClients.create(settings.clientSettings());
@@ -30,6 +32,7 @@ final class MongoBackend implements Backend {
         this.changes = new MongoChangeFeed(store, settings, clock, key -> log[0].head(key));
         this.events = log[0] = new MongoEventLog(store, clock, changes::publish);
         this.checkpoints = new MongoCheckpointStore(store);
+        this.memories = new MongoMemoryStorage(store, clock);
     }
 
     @Override
@@ -52,8 +55,8 @@ final class MongoBackend implements Backend {
     }
 
     @Override
-    public dev.engram.core.spi.MemoryStorage memories() {
-        throw new UnsupportedOperationException("memory storage is being built");
+    public MemoryStorage memories() {
+        return memories;
     }
 
     @Override

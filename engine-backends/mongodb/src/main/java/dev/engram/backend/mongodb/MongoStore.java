@@ -28,6 +28,7 @@ final class MongoStore {
     final MongoCollection<Document> parts;
     final MongoCollection<Document> checkpoints;
     final MongoCollection<Document> checkpointChunks;
+    final MongoCollection<Document> memories;
     private final Duration timeout;
     private final long ttlGraceSeconds;
     private final AtomicReference<@Nullable Mono<Void>> ready = new AtomicReference<>();
@@ -41,6 +42,7 @@ final class MongoStore {
         this.parts = database.getCollection(p + "commit_parts");
         this.checkpoints = database.getCollection(p + "checkpoints");
         this.checkpointChunks = database.getCollection(p + "checkpoint_chunks");
+        this.memories = database.getCollection(p + "memories");
         this.timeout = settings.commandTimeout();
         this.ttlGraceSeconds = settings.ttlGrace().toSeconds();
     }
@@ -80,7 +82,10 @@ final class MongoStore {
                 index(parts, Indexes.ascending("t", "th", "ns", "g"), new IndexOptions()),
                 index(parts, Indexes.ascending("expiresAt"), ttl),
                 index(checkpoints, Indexes.ascending("t", "th", "ns", "v"), new IndexOptions()),
-                index(checkpointChunks, Indexes.ascending("batch", "idx"), new IndexOptions())).then();
+                index(checkpointChunks, Indexes.ascending("batch", "idx"), new IndexOptions()),
+                index(memories, Indexes.ascending(MongoMemoryStorage.TENANT, MongoMemoryStorage.NAMESPACE, MongoMemoryStorage.KEY),
+                        new IndexOptions().unique(true)),
+                index(memories, Indexes.ascending(MongoMemoryStorage.EXPIRES_AT), ttl)).then();
     }
 
     private static Mono<String> index(MongoCollection<Document> collection, org.bson.conversions.Bson keys, IndexOptions options) {

@@ -5,6 +5,7 @@ import dev.engram.core.spi.Capability;
 import dev.engram.core.spi.ChangeFeed;
 import dev.engram.core.spi.CheckpointStore;
 import dev.engram.core.spi.EventLog;
+import dev.engram.core.spi.MemoryStorage;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Set;
@@ -23,6 +24,7 @@ final class PostgresBackend implements Backend {
     private final PostgresEventLog events;
     private final PostgresCheckpointStore checkpoints;
     private final PostgresChangeFeed changes;
+    private final PostgresMemoryStorage memories;
     private final PostgresSweeper sweeper;
     private final @Nullable Disposable sweeping;
 
@@ -31,7 +33,8 @@ final class PostgresBackend implements Backend {
         this.events = new PostgresEventLog(client, clock);
         this.checkpoints = new PostgresCheckpointStore(client);
         this.changes = new PostgresChangeFeed(client, events::head);
-        this.sweeper = new PostgresSweeper(client, clock);
+        this.memories = new PostgresMemoryStorage(client, clock);
+        this.sweeper = new PostgresSweeper(client, memories, clock);
         this.sweeping = client.settings().sweepInterval().isZero() ? null : sweeper.start(client.settings().sweepInterval());
     }
 
@@ -59,8 +62,8 @@ final class PostgresBackend implements Backend {
     }
 
     @Override
-    public dev.engram.core.spi.MemoryStorage memories() {
-        throw new UnsupportedOperationException("memory storage is being built");
+    public MemoryStorage memories() {
+        return memories;
     }
 
     @Override

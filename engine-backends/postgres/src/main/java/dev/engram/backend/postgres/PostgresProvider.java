@@ -29,7 +29,7 @@ public final class PostgresProvider implements BackendProvider {
     public static final Option<String> SSL = Option.string("ssl", "");
     /** A PEM file of the CA certificates trusted with {@code verify-full} (default: the JVM's trust store). */
     public static final Option<String> SSL_ROOT_CERT = Option.string("sslRootCert", "");
-    /** How often expired threads are removed (0 turns the sweeper off; expired threads are invisible either way). */
+    /** How often expired threads and memory items are removed (0 turns the sweeper off; expired data is invisible either way). */
     public static final Option<Duration> SWEEP_INTERVAL = Option.duration("sweepInterval", Duration.ofMinutes(1));
     public static final Option<Integer> SWEEP_BATCH_SIZE = Option.integer("sweepBatchSize", 1000);
     /** The most concurrent appends sent in one call. */

@@ -1,5 +1,5 @@
 /**
- * The {@code postgres} provider: thread records, event logs and checkpoints in PostgreSQL tables, appends through one
+ * The {@code postgres} provider: thread records, event logs, checkpoints and memory items in PostgreSQL tables, appends through one
  * PL/pgSQL function call per batch, and a change feed over LISTEN/NOTIFY. Only the provider is public.
  */
 @NullMarked

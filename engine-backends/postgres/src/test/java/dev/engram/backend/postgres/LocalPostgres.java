@@ -70,10 +70,26 @@ final class LocalPostgres {
         return sql(HOST, PORT, sql);
     }
 
-    static List<String> sql(String host, int port, String sql) {
-        PostgresqlConnectionFactory factory = new PostgresqlConnectionFactory(PostgresqlConnectionConfiguration.builder()
+    /**
+     * Runs a script of several statements on one connection of the test database (the simple query protocol, as
+     * migrations do) and returns the first column of every row any of them returned, as text.
+     */
+    static List<String> script(String script) {
+        return Mono.usingWhen(connect(HOST, PORT).create(),
+                        c -> Flux.from(c.createBatch().add(script).execute())
+                                .concatMap(r -> r.map((row, meta) -> String.valueOf(row.get(0))))
+                                .collectList(),
+                        PostgresqlConnection::close)
+                .block(TIMEOUT);
+    }
+
+    private static PostgresqlConnectionFactory connect(String host, int port) {
+        return new PostgresqlConnectionFactory(PostgresqlConnectionConfiguration.builder()
                 .host(host).port(port).database(DATABASE).username("postgres").connectTimeout(Duration.ofSeconds(5)).build());
-        return Mono.usingWhen(factory.create(),
+    }
+
+    static List<String> sql(String host, int port, String sql) {
+        return Mono.usingWhen(connect(host, port).create(),
                         c -> Flux.from(c.createStatement(sql).execute())
                                 .concatMap(r -> r.map((row, meta) -> String.valueOf(row.get(0))))
                                 .collectList(),

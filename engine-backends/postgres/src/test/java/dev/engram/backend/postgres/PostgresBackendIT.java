@@ -68,7 +68,8 @@ class PostgresBackendIT {
         backend.events().read(key, 1, Long.MAX_VALUE, 100).as(StepVerifier::create).verifyComplete();
         assertThat(LocalPostgres.sql("SELECT count(*) FROM \"" + schema + "\".events")).as("still stored, until swept").containsExactly("3");
 
-        assertThat(((PostgresBackend) backend).sweeper().sweep().block(TIMEOUT)).isEqualTo(1);
+        assertThat(((PostgresBackend) backend).sweeper().sweep().block(TIMEOUT))
+                .isEqualTo(new PostgresSweeper.Swept(1, 0));
         assertThat(LocalPostgres.sql("SELECT count(*) FROM \"" + schema + "\".events")).as("only the keeper's event").containsExactly("1");
         assertThat(LocalPostgres.sql("SELECT count(*) FROM \"" + schema + "\".checkpoints")).containsExactly("0");
 

@@ -5,6 +5,7 @@ import dev.engram.core.spi.Capability;
 import dev.engram.core.spi.ChangeFeed;
 import dev.engram.core.spi.CheckpointStore;
 import dev.engram.core.spi.EventLog;
+import dev.engram.core.spi.MemoryStorage;
 import java.time.Clock;
 import java.util.EnumSet;
 import java.util.Set;
@@ -17,6 +18,7 @@ final class RedisBackend implements Backend {
     private final RedisEventLog events;
     private final RedisCheckpointStore checkpoints;
     private final RedisChangeFeed changes;
+    private final RedisMemoryStorage memories;
 
     RedisBackend(RedisSettings settings, Clock clock) {
         this.redis = new RedisConnections(settings);
@@ -24,6 +26,7 @@ final class RedisBackend implements Backend {
         this.events = new RedisEventLog(redis, keys, clock);
         this.checkpoints = new RedisCheckpointStore(redis, keys, clock);
         this.changes = new RedisChangeFeed(redis, keys, events::head);
+        this.memories = new RedisMemoryStorage(redis, keys, clock);
         redis.openInBackground();
     }
 
@@ -43,8 +46,8 @@ final class RedisBackend implements Backend {
     }
 
     @Override
-    public dev.engram.core.spi.MemoryStorage memories() {
-        throw new UnsupportedOperationException("memory storage is being built");
+    public MemoryStorage memories() {
+        return memories;
     }
 
     @Override

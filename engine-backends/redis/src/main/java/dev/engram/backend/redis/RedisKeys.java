@@ -1,17 +1,22 @@
 package dev.engram.backend.redis;
 
+import dev.engram.core.memory.MemoryKey;
 import dev.engram.core.model.ThreadKey;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
 /**
  * Names the keys of one deployment. A thread's keys share the hash tag {@code {tenant|threadId|namespace}}, so they
- * live in one Cluster slot; {@code |} cannot occur in ids, so two threads never share a tag.
+ * live in one Cluster slot; {@code |} cannot occur in ids, so two threads never share a tag. A memory space (a
+ * tenant's items whose namespaces share a first segment) has the tag {@code {tenant|segment}}: one {@code |} where a
+ * thread's tag has two, so no memory key is ever a thread's.
  */
 final class RedisKeys {
 
     /** Sorts below every character ids may hold, so the index's byte order is (threadId, namespace) order. */
     static final char MEMBER_SEPARATOR = ',';
+    /** Separates a memory item's namespace path from its key; ids never hold it. */
+    static final char MEMORY_KEY_SEPARATOR = '#';
 
     private final String prefix;
 
@@ -60,6 +65,45 @@ final class RedisKeys {
     /** The sorted set of a tenant's threads; in its own slot, so it is kept beside the thread, not inside its scripts. */
     String tenantIndex(String tenant) {
         return prefix + ":tenant:" + tenant + ":threads";
+    }
+
+    private String memoryTagged(String tenant, String segment, String suffix) {
+        return prefix + ":{" + tenant + '|' + segment + "}:" + suffix;
+    }
+
+    /** What every item key of a memory space starts with; an item's key is this followed by its member. */
+    String memoryItemStem(String tenant, String segment) {
+        return memoryTagged(tenant, segment, "m:");
+    }
+
+    /** The string key holding one memory item's encoded record. */
+    String memoryItem(MemoryKey key) {
+        return memoryItemStem(key.tenant(), firstSegment(key)) + memoryMember(key);
+    }
+
+    /** The sorted set naming every item of a memory space, scored by expiry (epoch millis of the engine's clock; +inf: never). */
+    String memoryIndex(String tenant, String segment) {
+        return memoryTagged(tenant, segment, "items");
+    }
+
+    /** The sorted set (all scores 0) of a tenant's memory spaces, by first segment; in its own slot, like the thread index. */
+    String memorySpaces(String tenant) {
+        return prefix + ":tenant:" + tenant + ":memories";
+    }
+
+    static String firstSegment(MemoryKey key) {
+        return key.namespace().segments().get(0);
+    }
+
+    /** An item's member in its space's index: {@code path#key}; neither '/' nor '#' occurs in segments or keys. */
+    static String memoryMember(MemoryKey key) {
+        return key.namespace().path() + MEMORY_KEY_SEPARATOR + key.key();
+    }
+
+    /** The namespace path of an index member. */
+    static String memoryMemberPath(String member) {
+        int sep = member.lastIndexOf(MEMORY_KEY_SEPARATOR);
+        return sep < 0 ? member : member.substring(0, sep);
     }
 
     static String member(ThreadKey key) {

@@ -16,7 +16,7 @@ import reactor.core.publisher.Mono;
 /**
  * One Lua script of this package, run by its SHA1 ({@code EVALSHA}); a server that does not know it yet
  * ({@code NOSCRIPT}: restarted, flushed, or another Cluster node) gets it with {@code EVAL}, which also caches it.
- * Every script touches the keys of one thread only, so it is legal on Redis Cluster.
+ * Every script touches the keys of one hash tag only (one thread, or one memory space), so it is legal on Redis Cluster.
  */
 final class RedisScript {
 
@@ -27,6 +27,10 @@ final class RedisScript {
     static final RedisScript METADATA = load("metadata.lua");
     static final RedisScript SAVE_CHECKPOINT = load("save-checkpoint.lua");
     static final RedisScript DELETE_CHECKPOINT = load("delete-checkpoint.lua");
+    static final RedisScript MEMORY_PUT = load("memory-put.lua");
+    static final RedisScript MEMORY_DELETE = load("memory-delete.lua");
+    static final RedisScript MEMORY_SCAN = load("memory-scan.lua");
+    static final RedisScript MEMORY_PRUNE = load("memory-prune.lua");
 
     private final String name;
     private final byte[] source;

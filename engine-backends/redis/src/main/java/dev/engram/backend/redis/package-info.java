@@ -1,7 +1,8 @@
 /**
- * The {@code redis} provider: event logs, thread records, checkpoints and the change feed in plain Redis 7
- * (standalone or Cluster) through Lettuce's reactive API. Every key of a thread shares one hash slot, and every
- * multi-key change is one Lua script on that thread's keys.
+ * The {@code redis} provider: event logs, thread records, checkpoints, the change feed and memory items in plain
+ * Redis 7 (standalone or Cluster) through Lettuce's reactive API. Every key of a thread shares one hash slot, as does
+ * every key of a memory space (a tenant's items under one first namespace segment), and every multi-key change is
+ * one Lua script on the keys of one of them.
  */
 @NullMarked
 package dev.engram.backend.redis;
