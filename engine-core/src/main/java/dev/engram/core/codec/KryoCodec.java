@@ -4,8 +4,6 @@ import static java.util.Objects.requireNonNull;
 
 import com.esotericsoftware.kryo.Kryo;
 import com.esotericsoftware.kryo.KryoException;
-import com.esotericsoftware.kryo.io.Input;
-import com.esotericsoftware.kryo.io.Output;
 import com.esotericsoftware.kryo.util.Pool;
 import dev.engram.core.CorruptDataException;
 import dev.engram.core.PayloadTooLargeException;
@@ -26,17 +24,16 @@ import java.util.zip.CRC32C;
  * <pre>
  * offset  size  field
  *   0      2    magic 0xE6 0x47
- *   2      1    format version (1)
+ *   2      1    format version (1 or 2; this build writes 2)
  *   3      1    codec id (1 = kryo)
  *   4      1    kind (1 = event, 2 = state, 3 = memory item)
  *   5      4    CRC32C of the body, big-endian
  *   9      n    body
  * </pre>
  *
- * <p>Format 1 body. {@code varint}/{@code varlong} are Kryo's variable-length encodings, 7 bits a byte, low bits
- * first ({@code +} = positive-optimised, {@code ±} = zigzag); a {@code string} is varint+ byte length then the UTF-8
- * bytes; a {@code string?} is varint+ (length + 1), 0 for null; a {@code map} is varint+ count then (string key,
- * value) pairs in ascending key order.
+ * <p>Body, formats 1 and 2 (they differ only in their strings, below). {@code varint}/{@code varlong} are Kryo's
+ * variable-length encodings, 7 bits a byte, low bits first ({@code +} = positive-optimised, {@code ±} = zigzag); a
+ * {@code map} is varint+ count then (string key, value) pairs in ascending key order.
  * <ul>
  * <li>event: change, then metadata as varint+ count and (string key, string value) pairs in key order.
  * <li>change: tag byte, then 1 message: message; 2 values.set: map; 3 values.removed: varint+ count, strings in
@@ -53,8 +50,18 @@ import java.util.zip.CRC32C;
  *     varlong+ to, string? extractor, string? model), then varint+ vector dimension (0 for none) and the floats
  *     as Kryo writes them (4 bytes each, like doubles).
  * </ul>
- * Decoding dispatches on the format version, so a later format keeps reading blobs of this one; the blobs under
- * {@code src/test/resources/codec/v1} pin it.
+ *
+ * <p>Strings, format 2 (written): a {@code string} is a varlong+ header, (length in chars &lt;&lt; 1) | coder, then
+ * the chars: coder 0, Latin-1, one byte a char; coder 1, UTF-16, two bytes a char (code units, little-endian, lone
+ * surrogates kept as they are). The writer picks Latin-1 whenever every char is at most U+00FF, so a string has exactly
+ * one encoding and a UTF-16 string without a char above U+00FF is corrupt. A {@code string?} is the header + 1, 0 for
+ * null. Both encodings are copies of what a JDK string holds, where UTF-8 has to convert every non-ASCII char.
+ *
+ * <p>Strings, format 1 (read only): a {@code string} is varint+ byte length then the UTF-8 bytes (a lone surrogate
+ * was written as {@code ?}); a {@code string?} is varint+ (length + 1), 0 for null.
+ *
+ * <p>Decoding dispatches on the format version, so every format stays readable; the blobs under
+ * {@code src/test/resources/codec/v1} and {@code codec/v2} pin them.
  */
 final class KryoCodec implements Codec {
 
@@ -63,7 +70,8 @@ final class KryoCodec implements Codec {
     static final byte MAGIC_0 = (byte) 0xE6;
     static final byte MAGIC_1 = (byte) 0x47;
     static final int FORMAT_V1 = 1;
-    static final int CURRENT_FORMAT = FORMAT_V1;
+    static final int FORMAT_V2 = 2;
+    static final int CURRENT_FORMAT = FORMAT_V2;
     static final int CODEC_KRYO = 1;
     static final int KIND_EVENT = 1;
     static final int KIND_STATE = 2;
@@ -72,8 +80,8 @@ final class KryoCodec implements Codec {
     static final int HEADER_SIZE = 9;
 
     private static final int INITIAL_BUFFER = 8 * 1024;
-    private static final int MAX_RETAINED_BUFFER = 1024 * 1024;
-    private static final byte[] NO_BYTES = new byte[0];
+    // a 2,000-turn state of mixed text is about 1.2 MB in format 2: its checkpoints reuse the buffer instead of regrowing it
+    private static final int MAX_RETAINED_BUFFER = 2 * 1024 * 1024;
 
     // Pool, not ThreadLocal: callers may be many or virtual threads; bounded and soft, idle buffers stay reclaimable
     private final Pool<Session> sessions = new Pool<>(true, true, Math.max(4, 2 * Runtime.getRuntime().availableProcessors())) {
@@ -92,7 +100,7 @@ final class KryoCodec implements Codec {
         requireNonNull(metadata, "metadata");
         Session s = sessions.obtain();
         try {
-            Output out = s.begin(KIND_EVENT);
+            BodyOutput out = s.begin(KIND_EVENT);
             s.kryo.writeObject(out, change);
             Wire.writeStringMap(out, metadata, "event metadata");
             return s.finish();
@@ -109,10 +117,10 @@ final class KryoCodec implements Codec {
         Session s = sessions.obtain();
         try {
             int format = s.checkHeader(blob, KIND_EVENT);
-            Input in = s.open(blob);
+            BodyInput in = s.open(blob, format);
             try {
                 EventPayload payload = switch (format) {
-                    case FORMAT_V1 -> readEventV1(s.kryo, in);
+                    case FORMAT_V1, FORMAT_V2 -> readEvent(s.kryo, in);
                     default -> throw new IllegalStateException("format " + format + " passed the header check");
                 };
                 requireFullyRead(in);
@@ -130,7 +138,7 @@ final class KryoCodec implements Codec {
         requireNonNull(state, "state");
         Session s = sessions.obtain();
         try {
-            Output out = s.begin(KIND_STATE);
+            BodyOutput out = s.begin(KIND_STATE);
             out.writeVarLong(state.version(), true);
             Instant updatedAt = state.updatedAt();
             out.writeVarLong(updatedAt.getEpochSecond(), false);
@@ -156,10 +164,10 @@ final class KryoCodec implements Codec {
         Session s = sessions.obtain();
         try {
             int format = s.checkHeader(blob, KIND_STATE);
-            Input in = s.open(blob);
+            BodyInput in = s.open(blob, format);
             try {
                 ThreadState state = switch (format) {
-                    case FORMAT_V1 -> readStateV1(s.kryo, in, key);
+                    case FORMAT_V1, FORMAT_V2 -> readState(s.kryo, in, key);
                     default -> throw new IllegalStateException("format " + format + " passed the header check");
                 };
                 requireFullyRead(in);
@@ -177,7 +185,7 @@ final class KryoCodec implements Codec {
         requireNonNull(record, "record");
         Session s = sessions.obtain();
         try {
-            Output out = s.begin(KIND_MEMORY);
+            BodyOutput out = s.begin(KIND_MEMORY);
             MemoryItems.write(out, record);
             return s.finish();
         } catch (KryoException e) {
@@ -193,10 +201,10 @@ final class KryoCodec implements Codec {
         Session s = sessions.obtain();
         try {
             int format = s.checkHeader(blob, KIND_MEMORY);
-            Input in = s.open(blob);
+            BodyInput in = s.open(blob, format);
             try {
                 MemoryRecord record = switch (format) {
-                    case FORMAT_V1 -> MemoryItems.readV1(in);
+                    case FORMAT_V1, FORMAT_V2 -> MemoryItems.read(in);
                     default -> throw new IllegalStateException("format " + format + " passed the header check");
                 };
                 requireFullyRead(in);
@@ -209,12 +217,12 @@ final class KryoCodec implements Codec {
         }
     }
 
-    private static EventPayload readEventV1(Kryo kryo, Input in) {
+    private static EventPayload readEvent(Kryo kryo, BodyInput in) {
         Change change = kryo.readObject(in, Change.class);
         return new EventPayload(change, Wire.readStringMap(in, "event metadata"));
     }
 
-    private static ThreadState readStateV1(Kryo kryo, Input in, ThreadKey key) {
+    private static ThreadState readState(Kryo kryo, BodyInput in, ThreadKey key) {
         long version = in.readVarLong(true);
         if (version < 0) {
             throw new CorruptDataException("negative state version " + version);
@@ -234,7 +242,7 @@ final class KryoCodec implements Codec {
         return ThreadState.of(key, version, entries, values, updatedAt);
     }
 
-    private static void requireFullyRead(Input in) {
+    private static void requireFullyRead(BodyInput in) {
         int left = in.limit() - in.position();
         if (left != 0) {
             throw new CorruptDataException(left + " bytes left over after the body");
@@ -264,8 +272,8 @@ final class KryoCodec implements Codec {
     private static final class Session implements Pool.Poolable {
 
         final Kryo kryo = new Kryo();
-        final Output output = new Output(INITIAL_BUFFER, -1);
-        final Input input = new Input();
+        final BodyOutput output = new BodyOutput(INITIAL_BUFFER);
+        final BodyInput input = new BodyInput();
         final CRC32C crc = new CRC32C();
 
         Session() {
@@ -274,7 +282,7 @@ final class KryoCodec implements Codec {
             kryo.setAutoReset(false);
         }
 
-        Output begin(int kind) {
+        BodyOutput begin(int kind) {
             output.reset();
             output.writeByte(MAGIC_0);
             output.writeByte(MAGIC_1);
@@ -337,8 +345,8 @@ final class KryoCodec implements Codec {
             return format;
         }
 
-        Input open(byte[] blob) {
-            input.setBuffer(blob, HEADER_SIZE, blob.length - HEADER_SIZE);
+        BodyInput open(byte[] blob, int format) {
+            input.open(blob, HEADER_SIZE, blob.length - HEADER_SIZE, format);
             return input;
         }
 
@@ -351,8 +359,8 @@ final class KryoCodec implements Codec {
         @Override
         public void reset() {
             kryo.reset();
-            input.setBuffer(NO_BYTES);
-            // one huge state must not pin its buffer in the pool for good
+            input.release();
+            // one huge state must not pin its buffer in the pool for good (sessions are soft-referenced too)
             if (output.getBuffer().length > MAX_RETAINED_BUFFER) {
                 output.setBuffer(new byte[INITIAL_BUFFER], -1);
             }

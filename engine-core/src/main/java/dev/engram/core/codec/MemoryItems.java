@@ -1,7 +1,5 @@
 package dev.engram.core.codec;
 
-import com.esotericsoftware.kryo.io.Input;
-import com.esotericsoftware.kryo.io.Output;
 import dev.engram.core.CorruptDataException;
 import dev.engram.core.memory.MemoryItem;
 import dev.engram.core.memory.MemoryKey;
@@ -21,17 +19,17 @@ final class MemoryItems {
     private MemoryItems() {
     }
 
-    static void write(Output out, MemoryRecord record) {
+    static void write(BodyOutput out, MemoryRecord record) {
         MemoryItem item = record.item();
         MemoryKey key = item.key();
-        Wire.writeString(out, key.tenant());
+        out.writeText(key.tenant());
         List<String> segments = key.namespace().segments();
         out.writeVarInt(segments.size(), true);
         for (String segment : segments) {
-            Wire.writeString(out, segment);
+            out.writeText(segment);
         }
-        Wire.writeString(out, key.key());
-        Wire.writeString(out, item.kind());
+        out.writeText(key.key());
+        out.writeText(item.kind());
         Wire.writeMap(out, item.value(), "memory value");
         out.writeVarLong(item.createdAt().toEpochMilli(), false);
         out.writeVarLong(item.updatedAt().toEpochMilli(), false);
@@ -41,13 +39,13 @@ final class MemoryItems {
             out.writeByte(0);
         } else {
             out.writeByte(1);
-            Wire.writeString(out, p.thread().tenant());
-            Wire.writeString(out, p.thread().threadId());
-            Wire.writeString(out, p.thread().namespace());
+            out.writeText(p.thread().tenant());
+            out.writeText(p.thread().threadId());
+            out.writeText(p.thread().namespace());
             out.writeVarLong(p.fromVersion(), true);
             out.writeVarLong(p.toVersion(), true);
-            Wire.writeNullableString(out, p.extractor());
-            Wire.writeNullableString(out, p.model());
+            out.writeNullableText(p.extractor());
+            out.writeNullableText(p.model());
         }
         float[] vector = record.vector();
         if (vector == null) {
@@ -58,15 +56,15 @@ final class MemoryItems {
         }
     }
 
-    static MemoryRecord readV1(Input in) {
-        String tenant = Wire.readString(in);
+    static MemoryRecord read(BodyInput in) {
+        String tenant = in.readText();
         int depth = Wire.readCount(in, "namespace segment");
         List<String> segments = new ArrayList<>(depth);
         for (int i = 0; i < depth; i++) {
-            segments.add(Wire.readString(in));
+            segments.add(in.readText());
         }
-        String key = Wire.readString(in);
-        String kind = Wire.readString(in);
+        String key = in.readText();
+        String kind = in.readText();
         Map<String, Object> value = Wire.readMap(in);
         Instant createdAt = Instant.ofEpochMilli(in.readVarLong(false));
         Instant updatedAt = Instant.ofEpochMilli(in.readVarLong(false));
@@ -74,8 +72,8 @@ final class MemoryItems {
         Instant expiresAt = expires == 0 ? null : Instant.ofEpochMilli(expires - 1);
         Provenance provenance = switch (in.readByte()) {
             case 0 -> null;
-            case 1 -> new Provenance(new ThreadKey(Wire.readString(in), Wire.readString(in), Wire.readString(in)),
-                    in.readVarLong(true), in.readVarLong(true), Wire.readNullableString(in), Wire.readNullableString(in));
+            case 1 -> new Provenance(new ThreadKey(in.readText(), in.readText(), in.readText()),
+                    in.readVarLong(true), in.readVarLong(true), in.readNullableText(), in.readNullableText());
             default -> throw new CorruptDataException("unknown provenance tag");
         };
         int dimension = in.readVarInt(true);

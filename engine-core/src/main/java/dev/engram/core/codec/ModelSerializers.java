@@ -12,7 +12,11 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.Set;
 
-/** Hand-written Kryo serializers for the model types; their fields and order are format 1 and must not change. */
+/**
+ * Hand-written Kryo serializers for the model types; their fields and order are those of formats 1 and 2 (which differ
+ * only in how {@link BodyOutput} writes strings) and must not change. They read and write through the codec's
+ * {@link BodyInput} and {@link BodyOutput}.
+ */
 final class ModelSerializers {
 
     static final int CHANGE_MESSAGE_APPENDED = 1;
@@ -48,22 +52,24 @@ final class ModelSerializers {
         }
 
         @Override
-        public void write(Kryo kryo, Output out, Message m) {
-            Wire.writeString(out, m.role());
-            Wire.writeString(out, m.content());
-            Wire.writeNullableString(out, m.name());
-            Wire.writeNullableString(out, m.toolCallId());
-            Wire.writeNullableString(out, m.id());
+        public void write(Kryo kryo, Output output, Message m) {
+            BodyOutput out = (BodyOutput) output;
+            out.writeText(m.role());
+            out.writeText(m.content());
+            out.writeNullableText(m.name());
+            out.writeNullableText(m.toolCallId());
+            out.writeNullableText(m.id());
             Wire.writeMap(out, m.attributes(), "message.attributes");
         }
 
         @Override
-        public Message read(Kryo kryo, Input in, Class<? extends Message> type) {
-            String role = Wire.readString(in);
-            String content = Wire.readString(in);
-            String name = Wire.readNullableString(in);
-            String toolCallId = Wire.readNullableString(in);
-            String id = Wire.readNullableString(in);
+        public Message read(Kryo kryo, Input input, Class<? extends Message> type) {
+            BodyInput in = (BodyInput) input;
+            String role = in.readText();
+            String content = in.readText();
+            String name = in.readNullableText();
+            String toolCallId = in.readNullableText();
+            String id = in.readNullableText();
             Map<String, Object> attributes = Wire.readMap(in);
             return new Message(role, content, name, toolCallId, id, attributes);
         }
@@ -97,7 +103,8 @@ final class ModelSerializers {
         }
 
         @Override
-        public void write(Kryo kryo, Output out, Change change) {
+        public void write(Kryo kryo, Output output, Change change) {
+            BodyOutput out = (BodyOutput) output;
             if (change instanceof Change.MessageAppended m) {
                 out.writeByte(CHANGE_MESSAGE_APPENDED);
                 kryo.writeObject(out, m.message());
@@ -108,7 +115,7 @@ final class ModelSerializers {
                 out.writeByte(CHANGE_VALUES_REMOVED);
                 out.writeVarInt(r.keys().size(), true);
                 for (String key : r.keys()) {
-                    Wire.writeString(out, key);
+                    out.writeText(key);
                 }
             } else if (change instanceof Change.MessagesCompacted c) {
                 out.writeByte(CHANGE_MESSAGES_COMPACTED);
@@ -116,7 +123,7 @@ final class ModelSerializers {
                 kryo.writeObject(out, c.summary());
             } else if (change instanceof Change.Custom c) {
                 out.writeByte(CHANGE_CUSTOM);
-                Wire.writeString(out, c.customType());
+                out.writeText(c.customType());
                 byte[] data = c.data();
                 out.writeVarInt(data.length, true);
                 out.writeBytes(data);
@@ -126,7 +133,8 @@ final class ModelSerializers {
         }
 
         @Override
-        public Change read(Kryo kryo, Input in, Class<? extends Change> type) {
+        public Change read(Kryo kryo, Input input, Class<? extends Change> type) {
+            BodyInput in = (BodyInput) input;
             int tag = in.readByte();
             switch (tag) {
                 case CHANGE_MESSAGE_APPENDED:
@@ -137,7 +145,7 @@ final class ModelSerializers {
                     int n = Wire.readCount(in, "removed keys");
                     Set<String> keys = new HashSet<>(n * 2);
                     for (int i = 0; i < n; i++) {
-                        keys.add(Wire.readString(in));
+                        keys.add(in.readText());
                     }
                     return new Change.ValuesRemoved(keys);
                 }
@@ -146,7 +154,7 @@ final class ModelSerializers {
                     return new Change.MessagesCompacted(upToVersion, kryo.readObject(in, Message.class));
                 }
                 case CHANGE_CUSTOM: {
-                    String customType = Wire.readString(in);
+                    String customType = in.readText();
                     return new Change.Custom(customType, Wire.readBytes(in, "custom data byte"));
                 }
                 default:

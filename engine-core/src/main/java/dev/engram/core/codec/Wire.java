@@ -1,14 +1,10 @@
 package dev.engram.core.codec;
 
-import static java.nio.charset.StandardCharsets.UTF_8;
-
-import com.esotericsoftware.kryo.io.Input;
-import com.esotericsoftware.kryo.io.Output;
 import dev.engram.core.CorruptDataException;
 import dev.engram.core.InvalidInputException;
+import dev.engram.core.internal.JsonValues;
 import java.math.BigDecimal;
 import java.math.BigInteger;
-import dev.engram.core.internal.JsonValues;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
@@ -18,8 +14,8 @@ import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
 /**
- * The body format's primitives, written by hand: bulk UTF-8 strings, counts, and JSON-like values with one tag
- * byte each. Maps are always written in key order, so equal content gives equal bytes whatever the map's class.
+ * The body format's primitives, written by hand: counts, and JSON-like values with one tag byte each (strings are
+ * {@link BodyOutput}'s). Maps are always written in key order, so equal content gives equal bytes whatever the map's class.
  */
 final class Wire {
 
@@ -39,48 +35,8 @@ final class Wire {
     private Wire() {
     }
 
-    static void writeString(Output out, String s) {
-        byte[] bytes = s.getBytes(UTF_8);
-        out.writeVarInt(bytes.length, true);
-        out.writeBytes(bytes);
-    }
-
-    /** Writes varint (length + 1), 0 meaning null. */
-    static void writeNullableString(Output out, @Nullable String s) {
-        if (s == null) {
-            out.writeVarInt(0, true);
-            return;
-        }
-        byte[] bytes = s.getBytes(UTF_8);
-        out.writeVarInt(bytes.length + 1, true);
-        out.writeBytes(bytes);
-    }
-
-    static String readString(Input in) {
-        return readUtf8(in, in.readVarInt(true));
-    }
-
-    static @Nullable String readNullableString(Input in) {
-        int n = in.readVarInt(true);
-        return n == 0 ? null : readUtf8(in, n - 1);
-    }
-
-    private static String readUtf8(Input in, int length) {
-        int position = in.position();
-        if (length < 0 || length > in.limit() - position) {
-            throw new CorruptDataException("a string of " + length + " bytes overruns the body (" + (in.limit() - position) + " left)");
-        }
-        if (length == 0) {
-            return "";
-        }
-        // decodes straight from the blob: Input wraps it without a copy
-        String s = new String(in.getBuffer(), position, length, UTF_8);
-        in.setPosition(position + length);
-        return s;
-    }
-
     /** Reads a count of items that take at least one byte each, so a corrupt count cannot make a huge allocation. */
-    static int readCount(Input in, String what) {
+    static int readCount(BodyInput in, String what) {
         int n = in.readVarInt(true);
         if (n < 0 || n > in.limit() - in.position()) {
             throw new CorruptDataException(what + " count " + n + " exceeds the " + (in.limit() - in.position()) + " bytes left");
@@ -88,16 +44,16 @@ final class Wire {
         return n;
     }
 
-    static byte[] readBytes(Input in, String what) {
+    static byte[] readBytes(BodyInput in, String what) {
         return in.readBytes(readCount(in, what));
     }
 
-    static void writeValue(Output out, @Nullable Object value) {
+    static void writeValue(BodyOutput out, @Nullable Object value) {
         if (value == null) {
             out.writeByte(TAG_NULL);
         } else if (value instanceof String s) {
             out.writeByte(TAG_STRING);
-            writeString(out, s);
+            out.writeText(s);
         } else if (value instanceof Long || value instanceof Integer || value instanceof Short || value instanceof Byte) {
             // the narrower integers are what JsonValues.normalize widens to Long: same value, same bytes
             out.writeByte(TAG_LONG);
@@ -129,11 +85,11 @@ final class Wire {
         }
     }
 
-    static @Nullable Object readValue(Input in) {
+    static @Nullable Object readValue(BodyInput in) {
         int tag = in.readByte();
         return switch (tag) {
             case TAG_NULL -> null;
-            case TAG_STRING -> readString(in);
+            case TAG_STRING -> in.readText();
             case TAG_TRUE -> Boolean.TRUE;
             case TAG_FALSE -> Boolean.FALSE;
             case TAG_LONG -> in.readVarLong(false);
@@ -149,13 +105,13 @@ final class Wire {
         };
     }
 
-    private static void writeBigInteger(Output out, BigInteger i) {
+    private static void writeBigInteger(BodyOutput out, BigInteger i) {
         byte[] bytes = i.toByteArray();
         out.writeVarInt(bytes.length, true);
         out.writeBytes(bytes);
     }
 
-    private static BigInteger readBigInteger(Input in) {
+    private static BigInteger readBigInteger(BodyInput in) {
         int length = readCount(in, "big integer byte");
         if (length == 0) {
             throw new CorruptDataException("a big integer has no bytes");
@@ -165,7 +121,7 @@ final class Wire {
         return i;
     }
 
-    private static List<@Nullable Object> readList(Input in) {
+    private static List<@Nullable Object> readList(BodyInput in) {
         int n = readCount(in, "list");
         if (n == 0) {
             return Collections.emptyList();
@@ -178,23 +134,31 @@ final class Wire {
     }
 
     /** Writes a map with string keys in key order; {@code what} names it in the error for a non-string key. */
-    static void writeMap(Output out, Map<?, ?> map, String what) {
+    static void writeMap(BodyOutput out, Map<?, ?> map, String what) {
         out.writeVarInt(map.size(), true);
+        if (JsonValues.isNormalized(map)) {
+            // string keys already in order (message attributes, nested values): nothing to check or sort
+            map.forEach((key, value) -> {
+                out.writeText((String) key);
+                writeValue(out, value);
+            });
+            return;
+        }
         for (Map.Entry<?, ?> e : inKeyOrder(map, what)) {
-            writeString(out, (String) e.getKey());
+            out.writeText((String) e.getKey());
             writeValue(out, e.getValue());
         }
     }
 
     /** Reads a map as JsonValues normalises one: immutable and sorted by key. */
-    static Map<String, Object> readMap(Input in) {
+    static Map<String, Object> readMap(BodyInput in) {
         int n = readCount(in, "map");
         if (n == 0) {
             return Map.of();
         }
         TreeMap<String, Object> map = new TreeMap<>();
         for (int i = 0; i < n; i++) {
-            map.put(readString(in), readValue(in));
+            map.put(in.readText(), readValue(in));
         }
         if (map.size() != n) {
             throw new CorruptDataException("a map of " + n + " entries repeats a key");
@@ -204,25 +168,25 @@ final class Wire {
     }
 
     /** Writes a string-to-string map (event metadata) in key order. */
-    static void writeStringMap(Output out, Map<String, String> map, String what) {
+    static void writeStringMap(BodyOutput out, Map<String, String> map, String what) {
         out.writeVarInt(map.size(), true);
         for (Map.Entry<?, ?> e : inKeyOrder(map, what)) {
             if (!(e.getValue() instanceof String value)) {
                 throw new InvalidInputException(what + "." + e.getKey() + " is null");
             }
-            writeString(out, (String) e.getKey());
-            writeString(out, value);
+            out.writeText((String) e.getKey());
+            out.writeText(value);
         }
     }
 
-    static Map<String, String> readStringMap(Input in, String what) {
+    static Map<String, String> readStringMap(BodyInput in, String what) {
         int n = readCount(in, what);
         if (n == 0) {
             return Map.of();
         }
         TreeMap<String, String> map = new TreeMap<>();
         for (int i = 0; i < n; i++) {
-            map.put(readString(in), readString(in));
+            map.put(in.readText(), in.readText());
         }
         if (map.size() != n) {
             throw new CorruptDataException(what + " of " + n + " entries repeats a key");

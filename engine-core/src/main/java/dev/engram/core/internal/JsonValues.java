@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.function.BiConsumer;
 
 /**
  * JSON-like values: {@code null}, {@link String}, {@link Boolean}, {@link Long}, {@link Double},
@@ -74,6 +75,11 @@ public final class JsonValues {
         return new NormalizedMap(normalized);
     }
 
+    /** Whether {@code map} was normalised here (or trusted as normalised): string keys in ascending order, normalised values. */
+    public static boolean isNormalized(Map<?, ?> map) {
+        return map instanceof NormalizedMap;
+    }
+
     /** An immutable, key-sorted map of normalised values; normalising it again costs nothing. */
     private static final class NormalizedMap extends AbstractMap<String, Object> {
         private final Map<String, Object> view;
@@ -100,6 +106,12 @@ public final class JsonValues {
         @Override
         public int size() {
             return view.size();
+        }
+
+        @Override
+        public void forEach(BiConsumer<? super String, ? super Object> action) {
+            // the sorted map's own walk: no iterator and no read-only entry wrappers
+            view.forEach(action);
         }
     }
 

@@ -7,7 +7,8 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * Refuses text that UTF-8 cannot carry: a lone UTF-16 surrogate would be stored as {@code ?} and come back changed.
+ * Refuses text that UTF-8 cannot carry: a lone UTF-16 surrogate would come back as {@code ?} from whatever sends or
+ * stores text as UTF-8 (the JSON edge, backends' text fields, codec format 1), though codec format 2 keeps it.
  * Checked on the append path only, so decoding stored events stays a single pass.
  */
 public final class WellFormedText {

@@ -1,20 +1,28 @@
 package dev.engram.core.codec;
 
+import dev.engram.core.memory.MemoryItem;
+import dev.engram.core.memory.MemoryKey;
+import dev.engram.core.memory.Namespace;
+import dev.engram.core.memory.Provenance;
 import dev.engram.core.model.Change;
 import dev.engram.core.model.Message;
 import dev.engram.core.model.ThreadKey;
 import dev.engram.core.model.ThreadState;
+import dev.engram.core.spi.MemoryRecord;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.jspecify.annotations.Nullable;
 
 /**
- * The objects behind the golden corpus of format 1: each case names the file under {@code codec/v1/} that holds its
- * encoding. Never change or remove a case: its file is the frozen encoding that every later build must still read.
+ * The objects behind the golden corpus: each case of format {@code n} names the file under {@code codec/vn/} that holds
+ * its encoding in that format. Each format keeps every case of the one before and may add its own. Never change or
+ * remove a case: its file is the frozen encoding that every later build must still read.
  */
 final class GoldenCases {
 
@@ -35,11 +43,20 @@ final class GoldenCases {
             if (value instanceof Codec.EventPayload p) {
                 return codec.encodeEvent(p.change(), p.metadata());
             }
+            if (value instanceof Memory m) {
+                return codec.encodeMemory(m.toRecord());
+            }
             return codec.encodeState((ThreadState) value);
         }
 
         Object decode(Codec codec, byte[] blob) {
-            return expected instanceof Codec.EventPayload ? codec.decodeEvent(blob) : codec.decodeState(KEY, blob);
+            if (expected instanceof Codec.EventPayload) {
+                return codec.decodeEvent(blob);
+            }
+            if (expected instanceof Memory) {
+                return Memory.of(codec.decodeMemory(blob));
+            }
+            return codec.decodeState(KEY, blob);
         }
 
         @Override
@@ -48,10 +65,46 @@ final class GoldenCases {
         }
     }
 
+    /** A memory record as a value: {@link MemoryRecord} compares its vector by identity, this by content. */
+    record Memory(MemoryItem item, @Nullable List<Float> vector) {
+
+        static Memory of(MemoryRecord record) {
+            float[] v = record.vector();
+            if (v == null) {
+                return new Memory(record.item(), null);
+            }
+            Float[] boxed = new Float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                boxed[i] = v[i];
+            }
+            return new Memory(record.item(), List.of(boxed));
+        }
+
+        MemoryRecord toRecord() {
+            if (vector == null) {
+                return new MemoryRecord(item, null);
+            }
+            float[] v = new float[vector.size()];
+            for (int i = 0; i < v.length; i++) {
+                v[i] = vector.get(i);
+            }
+            return new MemoryRecord(item, v);
+        }
+    }
+
     private GoldenCases() {
     }
 
-    static List<GoldenCase> all() {
+    /** The cases whose files format {@code format} has. */
+    static List<GoldenCase> forFormat(int format) {
+        return switch (format) {
+            case 1 -> format1();
+            case 2 -> format2();
+            default -> throw new IllegalArgumentException("no golden cases for format " + format);
+        };
+    }
+
+    private static List<GoldenCase> format1() {
         return List.of(
                 event("event-message-minimal", Change.message(Message.user("hi")), Map.of()),
                 event("event-message-all-fields", Change.message(new Message("tool", "42 °C in Zürich", "weather",
@@ -73,7 +126,41 @@ final class GoldenCases {
                 state("state-summary-and-values", conversation()),
                 state("state-before-epoch", ThreadState.of(KEY, 3,
                         List.of(new ThreadState.Entry(2, Message.user("old"))), Map.of("flag", true),
-                        Instant.parse("1969-12-31T23:59:59.000000001Z"))));
+                        Instant.parse("1969-12-31T23:59:59.000000001Z"))),
+                memory("memory-fact-with-provenance-and-vector", new MemoryItem(
+                        new MemoryKey("acme", Namespace.of("users", "ada", "prefs"), "units"),
+                        Map.of("text", "Ada in Zürich prefers “metric” units — always", "confidence", 0.9, "tags", List.of("units", "ü")),
+                        MemoryItem.FACT, new Provenance(KEY, 3, 8, "openai-compatible", "gpt-4o-mini"),
+                        Instant.parse("2024-05-01T10:15:30.123Z"), Instant.parse("2024-05-02T08:00:00Z"),
+                        Instant.parse("2025-05-01T00:00:00Z")), List.of(0.6f, -0.8f, 0.0f, Float.MIN_VALUE)),
+                memory("memory-minimal", new MemoryItem(new MemoryKey("default", Namespace.of("n"), "k"), Map.of(), "other",
+                        null, Instant.parse("1969-12-31T23:59:59.999Z"), Instant.EPOCH, null), null));
+    }
+
+    /** Format 2 changed how strings are written: cases at the edges of its Latin-1 and UTF-16 encodings. */
+    private static List<GoldenCase> format2() {
+        List<GoldenCase> cases = new ArrayList<>(format1());
+        cases.add(event("event-strings-latin1-and-utf16", Change.message(new Message("user",
+                "café, naïve, ÿ and a NUL \u0000: all Latin-1", "Ā", null, "m-ÿ", stringEdges())), Map.of("ÿ", "Ā")));
+        cases.add(state("state-long-strings", ThreadState.empty(KEY)
+                .apply(1, Instant.parse("2024-05-01T10:15:30Z"), Change.message(Message.user("é".repeat(5_000))))
+                .apply(2, Instant.parse("2024-05-01T10:15:31Z"), Change.message(Message.assistant("a".repeat(4_999) + "—")))));
+        return List.copyOf(cases);
+    }
+
+    private static Map<String, Object> stringEdges() {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("latin1Max", "\u00FF");
+        a.put("utf16Min", "\u0100");
+        a.put("utf16Late", "x".repeat(70) + "€");
+        a.put("surrogatePair", "😀");
+        a.put("loneSurrogate", "a\uD800b");
+        a.put("empty", "");
+        return a;
+    }
+
+    private static GoldenCase memory(String name, MemoryItem item, @Nullable List<Float> vector) {
+        return new GoldenCase(name, new Memory(item, vector));
     }
 
     private static GoldenCase event(String name, Change change, Map<String, String> metadata) {

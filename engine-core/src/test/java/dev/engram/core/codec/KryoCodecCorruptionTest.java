@@ -67,7 +67,7 @@ class KryoCodecCorruptionTest {
 
     @Test
     void unknownFormatVersionIsRejected() {
-        for (int version : new int[] {0, 2, 255}) {
+        for (int version : new int[] {0, 3, 255}) {
             byte[] damaged = event.clone();
             damaged[2] = (byte) version;
 
@@ -129,6 +129,40 @@ class KryoCodecCorruptionTest {
     }
 
     @Test
+    void utf16StringWithoutACharAboveLatin1IsRejected() {
+        // role "user" written as UTF-16 (header 4 << 1 | 1): a writer would have used Latin-1, so the blob is not one of ours
+        byte[] blob = eventBlob(1, 9, 'u', 0, 's', 0, 'e', 0, 'r', 0, 0, 0, 0, 0, 0, 0);
+
+        assertThatThrownBy(() -> codec.decodeEvent(blob))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("a UTF-16 string of 4 chars has none above U+00FF");
+    }
+
+    @Test
+    void stringLongerThanTheBodyIsRejectedBeforeAnythingIsAllocated() {
+        // role header: a varlong of 2^62 - 1 chars, UTF-16 (about 2^63 bytes)
+        byte[] utf16 = eventBlob(1, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x7F, 'x', 0);
+        byte[] latin1 = eventBlob(1, 0x80, 0x80, 0x80, 0x80, 0x10, 'x');
+
+        assertThatThrownBy(() -> codec.decodeEvent(utf16))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("a UTF-16 string of 4611686018427387903 chars overruns the body (2 bytes left)");
+        assertThatThrownBy(() -> codec.decodeEvent(latin1))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("a Latin-1 string of 2147483648 chars overruns the body (1 bytes left)");
+    }
+
+    @Test
+    void formatOneBlobWithAStringLongerThanTheBodyIsRejected() {
+        byte[] blob = eventBlob(1, 0x7F, 'u');
+        blob[2] = 1;
+
+        assertThatThrownBy(() -> codec.decodeEvent(withFixedCrc(blob)))
+                .isInstanceOf(CorruptDataException.class)
+                .hasMessageContaining("(format 1): a string of 127 bytes overruns the body (1 left)");
+    }
+
+    @Test
     void trailingBytesAreRejected() {
         byte[] longer = withFixedCrc(Arrays.copyOf(state, state.length + 3));
 
@@ -177,6 +211,20 @@ class KryoCodecCorruptionTest {
         }
         assertThat(rejected).as("damaged blobs rejected").isGreaterThan(rounds / 2);
         assertThat(codec.decodeEvent(event).metadata()).as("codec still usable").containsEntry("trace", "t-1");
+    }
+
+    /** A format-2 event blob with this body and a valid header and checksum. */
+    private static byte[] eventBlob(int... body) {
+        byte[] blob = new byte[HEADER + body.length];
+        blob[0] = (byte) 0xE6;
+        blob[1] = 0x47;
+        blob[2] = 2;
+        blob[3] = 1;
+        blob[4] = 1;
+        for (int i = 0; i < body.length; i++) {
+            blob[HEADER + i] = (byte) body[i];
+        }
+        return withFixedCrc(blob);
     }
 
     private static byte[] withFixedCrc(byte[] blob) {

@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.engram.core.InvalidInputException;
+import dev.engram.core.memory.MemoryItem;
+import dev.engram.core.memory.MemoryKey;
+import dev.engram.core.memory.Namespace;
+import dev.engram.core.memory.Provenance;
 import dev.engram.core.model.Change;
 import dev.engram.core.model.Message;
 import dev.engram.core.model.ThreadKey;
 import dev.engram.core.model.ThreadState;
+import dev.engram.core.spi.MemoryRecord;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.time.Instant;
@@ -60,8 +65,8 @@ class KryoCodecTest {
         byte[] event = codec.encodeEvent(Change.message(Message.user("hi")), Map.of());
         byte[] state = codec.encodeState(ThreadState.empty(KEY));
 
-        assertThat(Arrays.copyOf(event, 5)).containsExactly(0xE6, 0x47, 1, 1, 1);
-        assertThat(Arrays.copyOf(state, 5)).containsExactly(0xE6, 0x47, 1, 1, 2);
+        assertThat(Arrays.copyOf(event, 5)).containsExactly(0xE6, 0x47, 2, 1, 1);
+        assertThat(Arrays.copyOf(state, 5)).containsExactly(0xE6, 0x47, 2, 1, 2);
         CRC32C crc = new CRC32C();
         crc.update(event, 9, event.length - 9);
         long stored = ((event[5] & 0xFFL) << 24) | ((event[6] & 0xFF) << 16) | ((event[7] & 0xFF) << 8) | (event[8] & 0xFF);
@@ -310,6 +315,55 @@ class KryoCodecTest {
         assertThatThrownBy(() -> codec.encodeEvent(Change.message(Message.user("x")), metadata))
                 .isInstanceOf(InvalidInputException.class)
                 .hasMessageContaining("trace");
+    }
+
+    @Test
+    void latin1StringsTakeOneBytePerCharAndOthersTheirUtf16CodeUnits() {
+        byte[] blob = codec.encodeEvent(Change.message(new Message("user", "é€", null, null, null, Map.of())), Map.of());
+
+        assertThat(Arrays.copyOfRange(blob, 9, blob.length)).as("body").containsExactly(
+                1,                               // change: message appended
+                4 << 1, 'u', 's', 'e', 'r',       // role: 4 chars, Latin-1
+                2 << 1 | 1, 0xE9, 0x00, 0xAC, 0x20, // content: 2 chars, UTF-16LE (U+00E9, U+20AC)
+                0, 0, 0,                         // name, toolCallId, id: null
+                0,                               // attributes: none
+                0);                              // metadata: none
+    }
+
+    @Test
+    void stringsLongerThanTheCopyBuffersRoundTrip() {
+        String latin1 = "ÿé".repeat(6_000);
+        String utf16Last = "a".repeat(12_000) + "—";
+        String utf16First = "—" + "é".repeat(12_000);
+        Message m = new Message("user", utf16Last, latin1, utf16First, null, Map.of("k", utf16First + latin1));
+
+        byte[] blob = codec.encodeEvent(Change.message(m), Map.of());
+
+        assertThat(roundTripMessage(m)).isEqualTo(m);
+        assertThat(blob.length).as("one byte per Latin-1 char, two per char of the others")
+                .isBetween(12_000 + 2 * 12_001 + 2 * 12_001 + 2 * 24_001, 12_000 + 2 * 12_001 + 2 * 12_001 + 2 * 24_001 + 40);
+    }
+
+    @Test
+    void loneSurrogatesAndNulsRoundTripExactly() {
+        Message m = Message.user("a\uD800b \uDC00 \uDBFF\uDFFF 😀 \u0000").withName("\uD83D").withId("\u0000");
+
+        assertThat(roundTripMessage(m)).isEqualTo(m);
+    }
+
+    @Test
+    void memoryRecordRoundTripsWithItsVector() {
+        Instant at = Instant.parse("2024-05-01T10:15:30.123Z");
+        MemoryItem item = new MemoryItem(new MemoryKey("acme", Namespace.of("users", "ada"), "tz"),
+                Map.of("text", "Ada lives in Zürich — “CET”", "n", 1L), MemoryItem.FACT,
+                new Provenance(KEY, 2, 5, "x", null), at, at.plusSeconds(5), at.plusSeconds(3_600));
+        float[] vector = {0.6f, -0.8f, 0.0f};
+
+        MemoryRecord decoded = codec.decodeMemory(codec.encodeMemory(new MemoryRecord(item, vector)));
+
+        assertThat(decoded.item()).isEqualTo(item);
+        assertThat(decoded.vector()).containsExactly(vector);
+        assertThat(codec.decodeMemory(codec.encodeMemory(new MemoryRecord(item, null))).vector()).isNull();
     }
 
     @Test
