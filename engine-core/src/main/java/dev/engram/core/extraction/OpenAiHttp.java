@@ -20,8 +20,10 @@ import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Mono;
@@ -81,7 +83,7 @@ final class OpenAiHttp {
             if (apiKey != null) {
                 request.header("Authorization", "Bearer " + apiKey);
             }
-            return Mono.fromFuture(client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)));
+            return send(request.build());
         })
                 // sendAsync may resolve the host name on the calling thread: keep that off event loops and parallel threads
                 .subscribeOn(Schedulers.boundedElastic())
@@ -89,6 +91,32 @@ final class OpenAiHttp {
                 .timeout(endpoint.timeout().plusMillis(endpoint.timeout().toMillis() / 10 + 100))
                 .onErrorMap(e -> translate(url, e))
                 .map(response -> answer(url, response));
+    }
+
+    /**
+     * The call as a Mono; cancelling it aborts the request. Once cancelled (an engine shutting down, a timeout), what
+     * the aborted request completes with is nobody's business: it is not handed to Reactor, which would log it as a
+     * dropped error.
+     */
+    private Mono<HttpResponse<String>> send(HttpRequest request) {
+        return Mono.create(sink -> {
+            AtomicBoolean cancelled = new AtomicBoolean();
+            CompletableFuture<HttpResponse<String>> call = client.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+            sink.onCancel(() -> {
+                cancelled.set(true);
+                call.cancel(true);
+            });
+            call.whenComplete((response, error) -> {
+                if (cancelled.get()) {
+                    return;
+                }
+                if (error != null) {
+                    sink.error(error); // translate() unwraps it
+                } else {
+                    sink.success(response);
+                }
+            });
+        });
     }
 
     private static byte[] bytes(ObjectNode body) {
