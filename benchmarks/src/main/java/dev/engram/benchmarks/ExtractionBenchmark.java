@@ -1,5 +1,6 @@
 package dev.engram.benchmarks;
 
+import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.engram.core.Engram;
 import dev.engram.core.ThreadHandle;
@@ -17,7 +18,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -108,33 +111,38 @@ public class ExtractionBenchmark {
             return changes[next & 7];
         }
 
-        /** Answers every chat completion with one fact, as an OpenAI-compatible API would. */
+        /**
+         * Answers every chat completion with one fact, as an OpenAI-compatible API would, {@code modelLatencyMs} after
+         * the request came in: the reply is scheduled, so a slow model holds no thread while it "thinks".
+         */
         private HttpServer scriptedModel() throws IOException {
             HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-            server.setExecutor(Executors.newFixedThreadPool(4));
+            ScheduledExecutorService replies = Executors.newSingleThreadScheduledExecutor();
+            server.setExecutor(replies);
             server.createContext("/v1/chat/completions", exchange -> {
                 exchange.getRequestBody().readAllBytes();
-                if (modelLatencyMs > 0) {
-                    try {
-                        Thread.sleep(modelLatencyMs);
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                }
-                long n = modelCalls.incrementAndGet();
-                String content = "{\\\"facts\\\":[{\\\"action\\\":\\\"add\\\",\\\"key\\\":\\\"topic\\\",\\\"value\\\":{\\\"text\\\":\\\"asked about order "
-                        + n + "\\\"}}]}";
-                byte[] body = ("{\"id\":\"chatcmpl-" + n + "\",\"object\":\"chat.completion\",\"model\":\"scripted\",\"choices\":[{\"index\":0,"
-                        + "\"message\":{\"role\":\"assistant\",\"content\":\"" + content + "\"},\"finish_reason\":\"stop\"}]}")
-                        .getBytes(StandardCharsets.UTF_8);
-                exchange.getResponseHeaders().set("Content-Type", "application/json");
-                exchange.sendResponseHeaders(200, body.length);
-                try (OutputStream out = exchange.getResponseBody()) {
-                    out.write(body);
-                }
+                replies.schedule(() -> answer(exchange), modelLatencyMs, TimeUnit.MILLISECONDS);
             });
             server.start();
             return server;
+        }
+
+        private void answer(HttpExchange exchange) {
+            long n = modelCalls.incrementAndGet();
+            String content = "{\\\"facts\\\":[{\\\"action\\\":\\\"add\\\",\\\"key\\\":\\\"topic\\\",\\\"value\\\":{\\\"text\\\":\\\"asked about order "
+                    + n + "\\\"}}]}";
+            byte[] body = ("{\"id\":\"chatcmpl-" + n + "\",\"object\":\"chat.completion\",\"model\":\"scripted\",\"choices\":[{\"index\":0,"
+                    + "\"message\":{\"role\":\"assistant\",\"content\":\"" + content + "\"},\"finish_reason\":\"stop\"}]}")
+                    .getBytes(StandardCharsets.UTF_8);
+            try (OutputStream out = exchange.getResponseBody()) {
+                exchange.getResponseHeaders().set("Content-Type", "application/json");
+                exchange.sendResponseHeaders(200, body.length);
+                out.write(body);
+            } catch (IOException e) {
+                // the engine closed the connection (a call cut off at the end of an iteration): nothing to answer
+            } finally {
+                exchange.close();
+            }
         }
 
         @TearDown(Level.Iteration)
@@ -147,7 +155,7 @@ public class ExtractionBenchmark {
             } finally {
                 if (model != null) {
                     model.stop(0);
-                    ((java.util.concurrent.ExecutorService) model.getExecutor()).shutdownNow();
+                    ((ExecutorService) model.getExecutor()).shutdownNow();
                 }
                 AppendBenchmark.deleteRecursively(dataDir);
             }

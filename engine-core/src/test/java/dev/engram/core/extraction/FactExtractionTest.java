@@ -31,12 +31,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 /**
  * Fact extraction end to end on the {@code memory} provider: the real engine, the real OpenAI-compatible client, and a
@@ -99,18 +101,18 @@ class FactExtractionTest {
         engram.extraction().whenIdle().block(WAIT);
     }
 
-    /** Polls the stats until {@code condition} holds (at most {@link #WAIT}). */
-    static ExtractionStats statsUntil(Engram engram, Predicate<ExtractionStats> condition) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        ExtractionStats s = engram.extraction().stats();
-        while (!condition.test(s)) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("stats never reached the condition: " + s);
-            }
-            Thread.sleep(10);
-            s = engram.extraction().stats();
-        }
-        return s;
+    /** Polls the stats every 10 ms until {@code condition} holds (at most {@link #WAIT}). */
+    static ExtractionStats statsUntil(Engram engram, Predicate<ExtractionStats> condition) {
+        AtomicReference<ExtractionStats> last = new AtomicReference<>();
+        return Mono.fromSupplier(() -> {
+                    ExtractionStats s = engram.extraction().stats();
+                    last.set(s);
+                    return s;
+                })
+                .filter(condition)
+                .repeatWhenEmpty(ticks -> ticks.delayElements(Duration.ofMillis(10)))
+                .timeout(WAIT, Mono.error(() -> new AssertionError("stats never reached the condition: " + last.get())))
+                .block();
     }
 
     @Test
