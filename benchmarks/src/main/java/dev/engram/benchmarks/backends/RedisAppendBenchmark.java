@@ -8,12 +8,20 @@ import io.lettuce.core.ScanArgs;
 import io.lettuce.core.ScanCursor;
 import io.lettuce.core.api.StatefulRedisConnection;
 import io.lettuce.core.codec.ByteArrayCodec;
+import io.lettuce.core.ScriptOutputType;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.util.Arrays;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -24,7 +32,9 @@ import reactor.core.publisher.Mono;
 /**
  * Appends per second to Redis: {@code thread.append(...)} through an Engram on the {@code redis} provider against a
  * plain {@code XADD} of the same record (event id, type, time, JSON message) through Lettuce on one shared
- * connection. Each trial works under a key prefix of its own and deletes it afterwards.
+ * connection. Beside them, {@code script1}/{@code script64}: Engram's own append script called once per append through
+ * Lettuce, without the engine (the same atomic write, checked and indexed, as a plain driver call). Each trial works
+ * under a key prefix of its own and deletes it afterwards.
  */
 @State(Scope.Benchmark)
 @BenchmarkMode(Mode.Throughput)
@@ -43,15 +53,30 @@ public class RedisAppendBenchmark extends AppendComparison {
     private StatefulRedisConnection<byte[], byte[]> plain;
     private String engramPrefix;
     private String plainPrefix;
+    private String scriptPrefix;
+    private String scriptSha;
 
     @Setup(Level.Trial)
     public void open() {
         writers = new Writers();
         engramPrefix = Conversation.uniqueName("engram");
         plainPrefix = Conversation.uniqueName("plain");
+        scriptPrefix = Conversation.uniqueName("script");
         engram = Engram.open(Conversation.redis(engramPrefix));
         client = RedisClient.create(Conversation.REDIS_URL);
         plain = client.connect(ByteArrayCodec.INSTANCE);
+        scriptSha = plain.sync().scriptLoad(appendScript());
+    }
+
+    private static byte[] appendScript() {
+        try (InputStream in = Engram.class.getClassLoader().getResourceAsStream("dev/engram/backend/redis/append.lua")) {
+            if (in == null) {
+                throw new IllegalStateException("the redis provider's append script is not on the classpath");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     @TearDown(Level.Trial)
@@ -59,6 +84,7 @@ public class RedisAppendBenchmark extends AppendComparison {
         engram.close();
         deleteKeys(engramPrefix);
         deleteKeys(plainPrefix);
+        deleteKeys(scriptPrefix);
         plain.close();
         client.shutdown();
     }
@@ -89,5 +115,35 @@ public class RedisAppendBenchmark extends AppendComparison {
         byte[] key = Conversation.utf8(plainPrefix + ":{" + t.threadId() + "}:log");
         return plain.reactive().xadd(key, F_ID, idBytes, F_TYPE, MESSAGE,
                 F_TS, Conversation.utf8(Long.toString(System.currentTimeMillis())), F_DATA, t.json());
+    }
+
+    /** One append through the append script, with the keys and arguments the provider gives it for one append. */
+    Mono<?> scriptAppend(int w) {
+        Writers.Turn t = writers.next(w);
+        UUID id = UUID.randomUUID();
+        long now = System.currentTimeMillis();
+        byte[] type = Conversation.utf8("message");
+        byte[] record = ByteBuffer.allocate(1 + 16 + 8 + 4 + type.length + t.json().length).put((byte) 1)
+                .putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).putLong(now).putInt(type.length)
+                .put(type).put(t.json()).array();
+        byte[] idBytes = Arrays.copyOfRange(record, 1, 17);
+        String tag = scriptPrefix + ":{default|" + t.threadId() + "|main}:";
+        byte[][] keys = {Conversation.utf8(tag + "thread"), Conversation.utf8(tag + "events"), Conversation.utf8(tag + "ids"),
+                Conversation.utf8(tag + "cp"), Conversation.utf8(tag + "cpmeta")};
+        byte[][] args = {Conversation.utf8(Long.toString(now)), Conversation.utf8("-1"), Conversation.utf8("-1"),
+                Conversation.utf8(Long.toString(ThreadLocalRandom.current().nextLong() | 1)), Conversation.utf8(tag + "changes"),
+                Conversation.utf8("0"), Conversation.utf8("1"), idBytes, record};
+        return plain.reactive().<Object>evalsha(scriptSha, ScriptOutputType.MULTI, keys, args).then();
+    }
+
+    @Benchmark
+    public void script1() {
+        Writers.run(1, this::scriptAppend);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(Writers.MAX)
+    public void script64() {
+        Writers.run(Writers.MAX, this::scriptAppend);
     }
 }

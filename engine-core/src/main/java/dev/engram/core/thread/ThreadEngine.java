@@ -209,7 +209,8 @@ public final class ThreadEngine {
         return events.find(key).flatMap(record -> {
             StateCache.Entry cached = cache.get(key);
             Mono<StateCache.Entry> result;
-            if (cached != null && cached.generation() == record.generation() && cached.state().version() == record.version()) {
+            if (cached != null && cached.generation() == record.generation() && cached.state().version() >= record.version()) {
+                // newer than the record when this process's append landed after the record was read: acknowledged, so current
                 return Mono.just(cached);
             } else if (cached != null && cached.generation() == record.generation() && cached.state().version() < record.version()) {
                 result = replay(key, cached.state(), cached.tailBytes(), record.version())

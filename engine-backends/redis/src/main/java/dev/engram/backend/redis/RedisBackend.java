@@ -23,7 +23,7 @@ final class RedisBackend implements Backend {
     RedisBackend(RedisSettings settings, Clock clock) {
         this.redis = new RedisConnections(settings);
         RedisKeys keys = new RedisKeys(settings.keyPrefix());
-        this.events = new RedisEventLog(redis, keys, clock);
+        this.events = new RedisEventLog(redis, keys, clock, settings.cluster());
         this.checkpoints = new RedisCheckpointStore(redis, keys, clock);
         this.changes = new RedisChangeFeed(redis, keys, events::head);
         this.memories = new RedisMemoryStorage(redis, keys, clock);
@@ -65,6 +65,6 @@ final class RedisBackend implements Backend {
 
     @Override
     public Mono<Void> close() {
-        return Mono.fromRunnable(changes::close).then(redis.close());
+        return Mono.fromRunnable(changes::close).then(events.close()).then(redis.close());
     }
 }

@@ -12,9 +12,14 @@ import dev.engram.core.spi.EventRecord;
 import dev.engram.core.spi.LogAppend;
 import dev.engram.core.spi.LogAppended;
 import dev.engram.core.spi.ThreadRecord;
+import dev.engram.core.spi.support.GroupCommit;
 import io.lettuce.core.KeyValue;
+import io.lettuce.core.cluster.SlotHash;
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -25,46 +30,136 @@ import reactor.core.publisher.Mono;
 /**
  * Thread logs in Redis: per thread a record hash, an events hash (version → stored event) and an ids hash
  * (event id → version), all in the thread's hash slot and changed only by Lua scripts, so every append, delete and
- * truncation is atomic and nothing half-written is ever read. Concurrent callers share one pipelined connection.
+ * truncation is atomic and nothing half-written is ever read. Concurrent callers share one pipelined connection, and
+ * concurrent appends go to the server in groups (one script call for many appends, see {@link GroupCommit}).
  */
 final class RedisEventLog implements EventLog {
 
     /** Events per read script call: bounds the time one script holds the server. */
     static final int READ_PAGE = 512;
+    /** Appends per script call: bounds the time one call holds the server (Redis runs one command at a time). */
+    static final int MAX_GROUP_APPENDS = 64;
+    static final long MAX_GROUP_BYTES = 1L << 20;
+    /**
+     * Group calls on the wire at once: while they run, new appends wait and go together in the next one. A few keep both
+     * the client and the server busy; more would only make the groups smaller.
+     */
+    static final int MAX_GROUPS_IN_FLIGHT = 4;
 
     private final RedisConnections redis;
     private final RedisKeys keys;
     private final Clock clock;
     private final RedisThreadIndex index;
+    private final boolean cluster;
+    private final GroupCommit<Prepared> groupCommit;
 
-    RedisEventLog(RedisConnections redis, RedisKeys keys, Clock clock) {
+    RedisEventLog(RedisConnections redis, RedisKeys keys, Clock clock, boolean cluster) {
         this.redis = redis;
         this.keys = keys;
         this.clock = clock;
+        this.cluster = cluster;
         this.index = new RedisThreadIndex(redis, keys, this::live);
+        this.groupCommit = new GroupCommit<>("redis", MAX_GROUP_APPENDS, MAX_GROUP_BYTES, MAX_GROUPS_IN_FLIGHT, this::writeGroup);
     }
 
     @Override
     public Mono<LogAppended> append(LogAppend append) {
-        ThreadKey key = append.key();
-        return Mono.defer(() -> {
-                    byte[][] args = appendArguments(append);
-                    return redis.commands().flatMap(c -> RedisScript.APPEND.run(c, keys.all(key), args));
-                })
-                .map(reply -> outcome(append, reply))
-                .flatMap(done -> index.add(key).thenReturn(done))
-                .onErrorMap(e -> RedisErrors.translate(e, "append to " + key));
+        return Mono.defer(() -> groupCommit.submit(append, prepare(append)));
     }
 
-    private byte[][] appendArguments(LogAppend append) {
+    /** An append as the script takes it: its thread's five keys and its arguments, encoded on the caller's thread. */
+    private record Prepared(LogAppend append, String firstKey, List<byte[]> keys, List<byte[]> args) {
+    }
+
+    private Prepared prepare(LogAppend append) {
+        List<String> names = keys.all(append.key());
+        List<byte[]> encoded = new ArrayList<>(names.size());
+        names.forEach(k -> encoded.add(RedisRecords.text(k)));
+        List<byte[]> args = new ArrayList<>(7 + 2 * append.metadata().size() + 2 * append.events().size());
+        addArguments(append, args);
+        return new Prepared(append, names.get(0), encoded, args);
+    }
+
+    /** Stops taking appends; completes once those already taken are answered. */
+    Mono<Void> close() {
+        return groupCommit.close();
+    }
+
+    /**
+     * One group of appends: standalone, one script call for all of them; on Cluster, one call per hash slot (a script
+     * may only touch keys of one slot), the calls running at once.
+     */
+    private Mono<List<Object>> writeGroup(List<Prepared> group) {
+        if (!cluster || group.size() == 1) {
+            return writeOneSlot(group);
+        }
+        Map<Integer, List<Integer>> bySlot = new LinkedHashMap<>();
+        for (int i = 0; i < group.size(); i++) {
+            bySlot.computeIfAbsent(SlotHash.getSlot(group.get(i).firstKey()), s -> new ArrayList<>()).add(i);
+        }
+        Object[] outcomes = new Object[group.size()];
+        return Flux.fromIterable(bySlot.values())
+                .flatMap(positions -> {
+                    List<Prepared> slice = new ArrayList<>(positions.size());
+                    positions.forEach(i -> slice.add(group.get(i)));
+                    return writeOneSlot(slice)
+                            .onErrorResume(e -> Mono.just(Collections.nCopies(slice.size(), e)))
+                            .doOnNext(answers -> {
+                                for (int j = 0; j < positions.size(); j++) {
+                                    outcomes[positions.get(j)] = answers.get(j);
+                                }
+                            });
+                }, bySlot.size())
+                .then(Mono.fromSupplier(() -> Arrays.asList(outcomes)));
+    }
+
+    /** Appends whose keys may share one script call; one outcome per append. */
+    private Mono<List<Object>> writeOneSlot(List<Prepared> group) {
+        return Mono.defer(() -> {
+                    List<byte[]> scriptKeys = new ArrayList<>(5 * group.size());
+                    List<byte[]> args = new ArrayList<>(group.size() * group.get(0).args().size());
+                    for (Prepared p : group) {
+                        scriptKeys.addAll(p.keys());
+                        args.addAll(p.args());
+                    }
+                    return redis.commands().flatMap(c -> RedisScript.APPEND.run(c, group.get(0).firstKey(), scriptKeys, args));
+                })
+                .flatMap(reply -> {
+                    if (reply.size() != 4 * group.size()) {
+                        return Mono.error(new CorruptDataException("the append script answered " + reply.size() + " values for "
+                                + group.size() + " appends"));
+                    }
+                    List<Object> outcomes = new ArrayList<>(group.size());
+                    List<Mono<Void>> listings = new ArrayList<>();
+                    for (int i = 0; i < group.size(); i++) {
+                        LogAppend append = group.get(i).append();
+                        outcomes.add(outcome(append, reply.subList(4 * i, 4 * i + 4)));
+                        if (reply.get(4 * i + 3) instanceof byte[] unlisted && unlisted.length > 0 && outcomes.get(i) instanceof LogAppended) {
+                            listings.add(list(append.key(), unlisted));
+                        }
+                    }
+                    // acknowledged only once listed, so that a listing right after the first append shows the thread
+                    return Flux.merge(listings).then(Mono.just(outcomes));
+                })
+                .onErrorMap(e -> RedisErrors.translate(e, "append to " + group.get(0).append().key()
+                        + (group.size() > 1 ? " and " + (group.size() - 1) + " other appends" : "")));
+    }
+
+    /** Adds the thread to its tenant's index, then notes on the generation's record that it is listed. */
+    private Mono<Void> list(ThreadKey key, byte[] generation) {
+        return index.add(key).then(redis.commands()
+                .flatMap(c -> RedisScript.MARK_LISTED.runForLong(c, List.of(keys.record(key)), generation))).then();
+    }
+
+    private void addArguments(LogAppend append, List<byte[]> args) {
         ThreadKey key = append.key();
-        List<byte[]> args = new ArrayList<>(6 + 2 * append.metadata().size() + 2 * append.events().size());
         args.add(RedisRecords.number(append.nowMillis()));
         args.add(RedisRecords.number(append.expected().version()));
         args.add(RedisRecords.number(append.ttl() == null ? -1 : Math.max(0, append.ttl().toMillis())));
         args.add(RedisRecords.number(ThreadLocalRandom.current().nextLong() | 1));
         args.add(RedisRecords.text(keys.channel(key)));
         args.add(RedisRecords.number(append.metadata().size()));
+        args.add(RedisRecords.number(append.events().size()));
         append.metadata().forEach((name, value) -> {
             args.add(RedisRecords.text(name));
             args.add(RedisRecords.text(value));
@@ -73,24 +168,24 @@ final class RedisEventLog implements EventLog {
             args.add(RedisRecords.eventId(event.eventId()));
             args.add(RedisRecords.encodeEvent(event));
         }
-        return args.toArray(byte[][]::new);
     }
 
-    private static LogAppended outcome(LogAppend append, List<Object> reply) {
+    /** The outcome of one append from its four reply values: a {@link LogAppended} or the exception for it. */
+    private static Object outcome(LogAppend append, List<Object> reply) {
         ThreadKey key = append.key();
         int code = (int) RedisRecords.number(reply.get(0));
         return switch (code) {
             case 0, 1 -> new LogAppended(RedisRecords.number(reply.get(1)), RedisRecords.number(reply.get(2)), code == 1);
-            case 2 -> throw new VersionConflictException(key, append.expected(), RedisRecords.number(reply.get(1)));
-            case 3 -> throw new InvalidInputException("event " + append.events().get((int) RedisRecords.number(reply.get(1))).eventId()
+            case 2 -> new VersionConflictException(key, append.expected(), RedisRecords.number(reply.get(1)));
+            case 3 -> new InvalidInputException("event " + append.events().get((int) RedisRecords.number(reply.get(1))).eventId()
                     + " was already appended to " + key + " with a different payload");
             case 4 -> {
                 long found = RedisRecords.number(reply.get(1));
-                throw new InvalidInputException("append to " + key + " mixes " + found + " already appended events with "
+                yield new InvalidInputException("append to " + key + " mixes " + found + " already appended events with "
                         + (append.events().size() - found) + " new ones");
             }
-            case 5 -> throw new InvalidInputException("the events of this retry were appended to " + key + " in different batches");
-            default -> throw new CorruptDataException("the append script answered " + reply);
+            case 5 -> new InvalidInputException("the events of this retry were appended to " + key + " in different batches");
+            default -> new CorruptDataException("the append script answered " + reply);
         };
     }
 

@@ -2,6 +2,9 @@ package dev.engram.backend.redis;
 
 import io.lettuce.core.ScriptOutputType;
 import io.lettuce.core.cluster.api.reactive.RedisClusterReactiveCommands;
+import io.lettuce.core.output.NestedMultiOutput;
+import io.lettuce.core.protocol.CommandArgs;
+import io.lettuce.core.protocol.CommandType;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -21,6 +24,7 @@ import reactor.core.publisher.Mono;
 final class RedisScript {
 
     static final RedisScript APPEND = load("append.lua");
+    static final RedisScript MARK_LISTED = load("mark-listed.lua");
     static final RedisScript READ = load("read.lua");
     static final RedisScript DELETE = load("delete.lua");
     static final RedisScript TRUNCATE = load("truncate.lua");
@@ -84,6 +88,30 @@ final class RedisScript {
         return Flux.<Long>defer(() -> redis.evalsha(sha, ScriptOutputType.INTEGER, k, args))
                 .onErrorResume(RedisErrors::isNoScript, e -> redis.eval(source, ScriptOutputType.INTEGER, k, args))
                 .next();
+    }
+
+    /**
+     * Runs the script with keys and arguments already encoded, so the connection's I/O thread only copies bytes. The
+     * first key also goes as text, because Cluster routes a call by its first key.
+     */
+    Mono<List<Object>> run(RedisClusterReactiveCommands<String, byte[]> redis, String firstKey, List<byte[]> keys, List<byte[]> args) {
+        return Flux.<Object>defer(() -> redis.dispatch(CommandType.EVALSHA, new NestedMultiOutput<>(RedisConnections.CODEC),
+                        encoded(sha, firstKey, keys, args)))
+                .onErrorResume(RedisErrors::isNoScript, e -> redis.dispatch(CommandType.EVAL, new NestedMultiOutput<>(RedisConnections.CODEC),
+                        encoded(source(), firstKey, keys, args)))
+                .collectList()
+                .map(RedisScript::flatten);
+    }
+
+    private static CommandArgs<String, byte[]> encoded(String script, String firstKey, List<byte[]> keys, List<byte[]> args) {
+        CommandArgs<String, byte[]> a = new CommandArgs<>(RedisConnections.CODEC).add(script).add(keys.size()).addKey(firstKey);
+        for (int i = 1; i < keys.size(); i++) {
+            a.add(keys.get(i));
+        }
+        for (byte[] arg : args) {
+            a.add(arg);
+        }
+        return a;
     }
 
     @SuppressWarnings("unchecked")

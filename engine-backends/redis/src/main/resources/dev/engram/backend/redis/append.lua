@@ -1,15 +1,11 @@
--- Appends one batch to one thread under LogAppend's rules (retry, payload check, expected version), atomically.
--- KEYS: thread record, events, event ids, checkpoints, checkpoint metadata (all in the thread's hash slot)
--- ARGV: now, expected (-1 = any), ttl (-1 = keep), generation, channel, metadata count, metadata pairs, then
---       (event id, record) pairs. Reply: {0|1, first, last} written|deduplicated, {2, head} conflict,
---       {3, index} other payload, {4, found} mixed, {5} split retry.
-local rec, evk, idk = KEYS[1], KEYS[2], KEYS[3]
-local now = tonumber(ARGV[1])
-local expected = tonumber(ARGV[2])
-local ttlArg = tonumber(ARGV[3])
-local nmeta = tonumber(ARGV[6])
-local base = 7 + 2 * nmeta
-local n = (#ARGV - base + 1) / 2
+-- Appends a group of batches, each to one thread under LogAppend's rules (retry, payload check, expected version), in
+-- order and atomically. Each batch is decided on its own: a refused one writes nothing and the others go on.
+-- KEYS: per batch five keys of one thread's hash slot: record, events, event ids, checkpoints, checkpoint metadata.
+-- ARGV: per batch: now, expected (-1 = any), ttl (-1 = keep), generation, channel, metadata count m, event count n,
+--       m metadata pairs, n (event id, record) pairs.
+-- Reply: four values per batch: {0|1, first, last, unlisted} written|deduplicated, where unlisted is the thread's
+--        generation while the thread is not yet in its tenant's index, else ''; {2, head, 0, ''} conflict;
+--        {3, index, 0, ''} other payload; {4, found, 0, ''} mixed; {5, 0, 0, ''} split retry.
 
 local function int(x)
   return string.format('%d', x)
@@ -21,78 +17,126 @@ local function payload(record)
   return string.sub(record, 30 + ((b1 * 256 + b2) * 256 + b3) * 256 + b4)
 end
 
-local head, ttl, live = 0, 0, false
-local f = redis.call('HMGET', rec, 'head', 'exp', 'ttl')
-if f[1] then
-  local exp = tonumber(f[2])
-  if exp ~= 0 and exp <= now then
-    redis.call('DEL', rec, evk, idk)
-  else
-    head, ttl, live = tonumber(f[1]), tonumber(f[3]), true
-  end
-end
+-- the batch whose keys start at KEYS[k] and arguments at ARGV[a]; returns its four reply values
+local function append(k, a, n, nmeta)
+  local rec, evk, idk = KEYS[k], KEYS[k + 1], KEYS[k + 2]
+  local now = tonumber(ARGV[a])
+  local expected = tonumber(ARGV[a + 1])
+  local ttlArg = tonumber(ARGV[a + 2])
+  local base = a + 7 + 2 * nmeta
 
-local found, first, prev, consecutive = 0, 0, 0, true
-if live then
-  for i = 0, n - 1 do
-    local v = redis.call('HGET', idk, ARGV[base + 2 * i])
-    if v then
-      local stored = redis.call('HGET', evk, v)
-      if not stored or payload(stored) ~= payload(ARGV[base + 2 * i + 1]) then
-        return {3, i}
-      end
-      v = tonumber(v)
-      if found == 0 then
-        first = v
-      elseif v ~= prev + 1 then
-        consecutive = false
-      end
-      prev = v
-      found = found + 1
+  local head, ttl, live, gen, listed = 0, 0, false, ARGV[a + 3], false
+  local f = redis.call('HMGET', rec, 'head', 'exp', 'ttl', 'gen', 'ix')
+  if f[1] then
+    local exp = tonumber(f[2])
+    if exp ~= 0 and exp <= now then
+      redis.call('DEL', rec, evk, idk)
+    else
+      head, ttl, live, gen, listed = tonumber(f[1]), tonumber(f[3]), true, f[4], f[5] ~= false
     end
   end
-end
-if found == n then
-  if not consecutive then
-    return {5}
+  local unlisted = listed and '' or gen
+
+  -- the common case first: every id is new and the version is right. Each id is claimed in one call; one already
+  -- there means a retry (or a mixed batch): the claims are undone and the lookups below decide
+  local claimed = 0
+  if expected < 0 or expected == head then
+    while claimed < n and redis.call('HSETNX', idk, ARGV[base + 2 * claimed], int(head + 1 + claimed)) == 1 do
+      claimed = claimed + 1
+    end
+    if claimed < n then
+      for i = 0, claimed - 1 do
+        redis.call('HDEL', idk, ARGV[base + 2 * i])
+      end
+      claimed = 0
+    end
   end
-  return {1, first, prev}
-end
-if found > 0 then
-  return {4, found}
-end
-if expected >= 0 and expected ~= head then
-  return {2, head}
+
+  if claimed < n then
+    local found, first, prev, consecutive = 0, 0, 0, true
+    if live then
+      for i = 0, n - 1 do
+        local v = redis.call('HGET', idk, ARGV[base + 2 * i])
+        if v then
+          local stored = redis.call('HGET', evk, v)
+          if not stored or payload(stored) ~= payload(ARGV[base + 2 * i + 1]) then
+            return 3, i, 0, ''
+          end
+          v = tonumber(v)
+          if found == 0 then
+            first = v
+          elseif v ~= prev + 1 then
+            consecutive = false
+          end
+          prev = v
+          found = found + 1
+        end
+      end
+    end
+    if found == n then
+      if not consecutive then
+        return 5, 0, 0, ''
+      end
+      return 1, first, prev, unlisted
+    end
+    if found > 0 then
+      return 4, found, 0, ''
+    end
+    if expected >= 0 and expected ~= head then
+      return 2, head, 0, ''
+    end
+  end
+
+  if not live then
+    redis.call('HSET', rec, 'gen', gen, 'created', ARGV[a], 'del', '0')
+    for i = 0, nmeta - 1 do
+      redis.call('HSET', rec, 'm:' .. ARGV[a + 7 + 2 * i], ARGV[a + 8 + 2 * i])
+    end
+  end
+  for i = 0, n - 1 do
+    local v = int(head + 1 + i)
+    redis.call('HSET', evk, v, ARGV[base + 2 * i + 1])
+    if claimed < n then
+      redis.call('HSET', idk, ARGV[base + 2 * i], v)
+    end
+  end
+  local last = head + n
+  local previousTtl = ttl
+  if ttlArg >= 0 then
+    ttl = ttlArg
+  end
+  local exp = 0
+  if ttl > 0 then
+    exp = now + ttl
+  end
+  if live and ttl == 0 and previousTtl == 0 then
+    redis.call('HSET', rec, 'head', int(last), 'updated', ARGV[a])
+  else
+    redis.call('HSET', rec, 'head', int(last), 'updated', ARGV[a], 'ttl', int(ttl), 'exp', int(exp))
+  end
+  -- physical expiry follows Redis's clock; reads compare 'exp' with the engine's clock
+  if ttl > 0 or previousTtl > 0 then
+    for j = k, k + 4 do
+      if ttl > 0 then
+        redis.call('PEXPIRE', KEYS[j], int(ttl))
+      else
+        redis.call('PERSIST', KEYS[j])
+      end
+    end
+  end
+  redis.call('PUBLISH', ARGV[a + 4], int(last))
+  return 0, head + 1, last, unlisted
 end
 
-if not live then
-  redis.call('HSET', rec, 'gen', ARGV[4], 'created', ARGV[1], 'del', '0')
-  for i = 0, nmeta - 1 do
-    redis.call('HSET', rec, 'm:' .. ARGV[7 + 2 * i], ARGV[8 + 2 * i])
-  end
+local reply = {}
+local a = 1
+for k = 1, #KEYS, 5 do
+  local nmeta, n = tonumber(ARGV[a + 5]), tonumber(ARGV[a + 6])
+  local code, x, y, z = append(k, a, n, nmeta)
+  reply[#reply + 1] = code
+  reply[#reply + 1] = x
+  reply[#reply + 1] = y
+  reply[#reply + 1] = z
+  a = a + 7 + 2 * nmeta + 2 * n
 end
-for i = 0, n - 1 do
-  local v = int(head + 1 + i)
-  redis.call('HSET', evk, v, ARGV[base + 2 * i + 1])
-  redis.call('HSET', idk, ARGV[base + 2 * i], v)
-end
-local last = head + n
-local previousTtl = ttl
-if ttlArg >= 0 then
-  ttl = ttlArg
-end
-local exp = 0
-if ttl > 0 then
-  exp = now + ttl
-end
-redis.call('HSET', rec, 'head', int(last), 'updated', ARGV[1], 'ttl', int(ttl), 'exp', int(exp))
--- physical expiry follows Redis's clock; reads compare 'exp' with the engine's clock
-for _, key in ipairs(KEYS) do
-  if ttl > 0 then
-    redis.call('PEXPIRE', key, int(ttl))
-  elseif previousTtl > 0 then
-    redis.call('PERSIST', key)
-  end
-end
-redis.call('PUBLISH', ARGV[5], int(last))
-return {0, head + 1, last}
+return reply

@@ -1,0 +1,155 @@
+package dev.engram.core.spi.support;
+
+import dev.engram.core.BackendUnavailableException;
+import dev.engram.core.model.ThreadKey;
+import dev.engram.core.spi.EventRecord;
+import dev.engram.core.spi.LogAppend;
+import dev.engram.core.spi.LogAppended;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicInteger;
+import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Sinks;
+
+/**
+ * Group commit of appends to any threads, for backends whose one write can carry many appends. An append is written at
+ * once while fewer than {@code maxInFlight} writes are running; otherwise it waits, and the next write to start takes
+ * every waiting append (up to {@code maxAppends} and {@code maxBytes} of event data). Under light load that is a
+ * write of one with no added latency; under heavy load the writes grow instead of the queue of round trips.
+ *
+ * <p>What waits is the backend's own form of an append ({@code T}), prepared by the caller's thread, so that the thread
+ * that starts a write (often the driver's I/O thread, where the previous write completed) only puts parts together.
+ * The writer decides each append on its own under the rules of {@link LogAppend} and answers one outcome per append,
+ * in order: a {@link LogAppended}, or the exception for that append alone. A writer that fails as a whole fails every
+ * append of that write.
+ *
+ * @param <T> an append as the backend prepared it
+ */
+public final class GroupCommit<T> {
+
+    /** Writes one group; emits one outcome per append, in order: a {@link LogAppended} or a {@link Throwable}. */
+    @FunctionalInterface
+    public interface Writer<T> {
+        Mono<List<Object>> write(List<T> group);
+    }
+
+    private record Pending<T>(T append, MonoSink<LogAppended> sink, long bytes, ThreadKey key) {
+    }
+
+    private final Writer<T> writer;
+    private final int maxAppends;
+    private final long maxBytes;
+    private final int maxInFlight;
+    private final String backend;
+    private final Queue<Pending<T>> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger wip = new AtomicInteger();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final Sinks.Empty<Void> drained = Sinks.empty();
+    private volatile boolean closed;
+
+    /**
+     * @param backend     the backend's name, for errors
+     * @param maxAppends  appends per write, at least 1
+     * @param maxBytes    event bytes per write (one larger append still goes alone)
+     * @param maxInFlight writes running at once, at least 1
+     */
+    public GroupCommit(String backend, int maxAppends, long maxBytes, int maxInFlight, Writer<T> writer) {
+        if (maxAppends < 1 || maxInFlight < 1 || maxBytes < 1) {
+            throw new IllegalArgumentException("maxAppends, maxBytes and maxInFlight must be positive");
+        }
+        this.backend = Objects.requireNonNull(backend, "backend");
+        this.writer = Objects.requireNonNull(writer, "writer");
+        this.maxAppends = maxAppends;
+        this.maxBytes = maxBytes;
+        this.maxInFlight = maxInFlight;
+    }
+
+    /**
+     * Queues an append; emits its outcome once the write that carried it answered.
+     *
+     * @param request  the append, for its size and for errors
+     * @param prepared the backend's form of it, handed to the writer
+     */
+    public Mono<LogAppended> submit(LogAppend request, T prepared) {
+        return Mono.create(sink -> {
+            if (closed) {
+                sink.error(new BackendUnavailableException("the " + backend + " backend is closed"));
+                return;
+            }
+            long bytes = 0;
+            for (EventRecord e : request.events()) {
+                bytes += e.data().length;
+            }
+            queue.add(new Pending<>(prepared, sink, bytes, request.key()));
+            drain();
+        });
+    }
+
+    /** Stops taking appends; completes when those already taken are answered. */
+    public Mono<Void> close() {
+        closed = true;
+        drain();
+        return drained.asMono();
+    }
+
+    private void drain() {
+        if (wip.getAndIncrement() != 0) {
+            return;
+        }
+        int missed = 1;
+        do {
+            while (inFlight.get() < maxInFlight && !queue.isEmpty()) {
+                List<Pending<T>> group = take();
+                inFlight.incrementAndGet();
+                write(group).doFinally(signal -> {
+                    inFlight.decrementAndGet();
+                    drain();
+                }).subscribe();
+            }
+            if (closed && queue.isEmpty() && inFlight.get() == 0) {
+                drained.tryEmitEmpty();
+            }
+            missed = wip.addAndGet(-missed);
+        } while (missed != 0);
+    }
+
+    private List<Pending<T>> take() {
+        List<Pending<T>> group = new ArrayList<>();
+        long bytes = 0;
+        Pending<T> next;
+        while (group.size() < maxAppends && (next = queue.peek()) != null && (group.isEmpty() || bytes + next.bytes <= maxBytes)) {
+            group.add(queue.poll());
+            bytes += next.bytes;
+        }
+        return group;
+    }
+
+    private Mono<Void> write(List<Pending<T>> group) {
+        List<T> appends = new ArrayList<>(group.size());
+        group.forEach(p -> appends.add(p.append));
+        return Mono.defer(() -> writer.write(appends))
+                .defaultIfEmpty(List.of())
+                .doOnNext(outcomes -> answer(group, outcomes))
+                .doOnError(e -> group.forEach(p -> p.sink.error(e)))
+                .onErrorResume(e -> Mono.empty())
+                .then();
+    }
+
+    private void answer(List<Pending<T>> group, List<Object> outcomes) {
+        for (int i = 0; i < group.size(); i++) {
+            Object o = i < outcomes.size() ? outcomes.get(i) : null;
+            if (o instanceof LogAppended r) {
+                group.get(i).sink.success(r);
+            } else if (o instanceof Throwable t) {
+                group.get(i).sink.error(t);
+            } else {
+                group.get(i).sink.error(new BackendUnavailableException("the " + backend + " backend gave no outcome for an append to "
+                        + group.get(i).key));
+            }
+        }
+    }
+}
