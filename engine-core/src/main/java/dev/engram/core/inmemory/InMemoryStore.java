@@ -109,7 +109,7 @@ final class InMemoryStore implements EventLog {
                     d.byId.put(stored.eventId(), stored);
                 }
                 d.record = ThreadRecords.afterAppend(r, append, v);
-                result = new LogAppended(head + 1, v, false);
+                result = new LogAppended(head + 1, v, false, d.record.generation());
             }
             feed.publish(append.key(), result.lastVersion());
             return result;

@@ -551,7 +551,7 @@ final class LocalWriter {
             p.record = ThreadRecords.afterAppend(p.record, append, v);
             p.changed = true;
             p.appended = true;
-            outcomes.add(new Outcome(command, new LogAppended(head + 1, v, false), null));
+            outcomes.add(new Outcome(command, new LogAppended(head + 1, v, false, p.record.generation()), null));
         }
 
         /** One write for the whole group, then the new heads, then the answers. */

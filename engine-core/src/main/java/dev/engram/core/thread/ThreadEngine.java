@@ -141,6 +141,10 @@ public final class ThreadEngine {
             }
             long addedBytes = bytes;
             Instant at = Instant.ofEpochMilli(records.get(0).timestampMillis());
+            if (result.firstVersion() == 1 && result.generation() != 0) {
+                // this append created the thread: its state is the empty one plus these events, nothing to read back
+                cache.offer(key, new StateCache.Entry(result.generation(), ThreadState.empty(key), 0));
+            }
             StateCache.Entry entry = cache.advance(key, result.firstVersion() - 1, current -> {
                 ThreadState s = current.state();
                 long v = result.firstVersion();

@@ -33,8 +33,9 @@ import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
- * A thread record read just before this process's own append landed is older than the cached state. The cached state is
- * acknowledged, so it is current: reading the state (or taking a checkpoint) must not rebuild it from storage.
+ * The state cache needs no read back from storage for what this process knows: a thread record read just before this
+ * process's own append landed is older than the cached state, which is acknowledged and so current; and a thread this
+ * process created starts cached from its first append.
  */
 class StaleRecordTest {
 
@@ -64,6 +65,24 @@ class StaleRecordTest {
             assertThat(EVENT_READS).as("no events read to rebuild it").hasValue(0);
         } finally {
             STALE.set(false);
+        }
+    }
+
+    @Test
+    void aThreadCreatedHereIsCachedFromItsFirstAppend() {
+        STALE.set(false);
+        try (Engram engram = Engram.open(EngramConfig.defaults().withProvider(StaleFindProvider.NAME))) {
+            var thread = engram.thread("new-1");
+            CHECKPOINT_LOADS.set(0);
+            EVENT_READS.set(0);
+
+            thread.append(Change.message(dev.engram.core.model.Message.user("one"))).block();
+            thread.append(Change.message(dev.engram.core.model.Message.user("two"))).block();
+            var checkpoint = thread.checkpoint().block();
+
+            assertThat(checkpoint.version()).isEqualTo(2);
+            assertThat(EVENT_READS).as("the first checkpoint folds nothing back from storage").hasValue(0);
+            assertThat(CHECKPOINT_LOADS).hasValue(0);
         }
     }
 

@@ -175,7 +175,12 @@ final class RedisEventLog implements EventLog {
         ThreadKey key = append.key();
         int code = (int) RedisRecords.number(reply.get(0));
         return switch (code) {
-            case 0, 1 -> new LogAppended(RedisRecords.number(reply.get(1)), RedisRecords.number(reply.get(2)), code == 1);
+            case 0, 1 -> {
+                long first = RedisRecords.number(reply.get(1));
+                // a thread created by this append is not listed yet, so its generation came back with it
+                boolean created = code == 0 && first == 1 && reply.get(3) instanceof byte[] g && g.length > 0;
+                yield new LogAppended(first, RedisRecords.number(reply.get(2)), code == 1, created ? RedisRecords.number(reply.get(3)) : 0);
+            }
             case 2 -> new VersionConflictException(key, append.expected(), RedisRecords.number(reply.get(1)));
             case 3 -> new InvalidInputException("event " + append.events().get((int) RedisRecords.number(reply.get(1))).eventId()
                     + " was already appended to " + key + " with a different payload");
