@@ -54,6 +54,7 @@ final class PostgresClient {
                 .tcpKeepAlive(true)
                 .autodetectExtensions(false)
                 // every statement reads by a key; without this, a plan cached while a table was small scans all of it
+                // (a mutable map: the driver adds statement_timeout to it)
                 .options(new HashMap<>(Map.of("enable_seqscan", "off")))
                 .sslMode(switch (settings.ssl()) {
                     case DISABLE -> SSLMode.DISABLE;
