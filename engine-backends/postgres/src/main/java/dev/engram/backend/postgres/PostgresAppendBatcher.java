@@ -61,7 +61,12 @@ final class PostgresAppendBatcher {
         this.maxAppends = client.settings().appendBatchSize();
         // a quarter of the pool: group commits grow under load, and reads still find connections
         this.maxInFlight = Math.max(2, client.settings().poolMaxSize() / 4);
-        this.sql = "SELECT r_idx, r_status, r_first, r_last, r_head, r_detail FROM " + client.settings().quotedSchema()
+        this.sql = sql(client.settings().quotedSchema());
+    }
+
+    /** The call of {@code append_batch} in {@code quotedSchema}; its parameters are {@link #params}'s. */
+    static String sql(String quotedSchema) {
+        return "SELECT r_idx, r_status, r_first, r_last, r_head, r_detail FROM " + quotedSchema
                 + ".append_batch($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[],"
                 + " $8::int[], $9::text[], $10::text[], $11::int[], $12::uuid[], $13::text[], $14::bigint[], $15::int[],"
                 + " $16::int[], $17::bytea)";
@@ -125,7 +130,8 @@ final class PostgresAppendBatcher {
 
     private Mono<Void> run(List<Pending> batch) {
         return Mono.defer(() -> client.rows(sql, row -> new Outcome(row.get(0, Integer.class), row.get(1, Integer.class),
-                        row.get(2, Long.class), row.get(3, Long.class), row.get(4, Long.class), row.get(5, String.class)), params(batch)))
+                        row.get(2, Long.class), row.get(3, Long.class), row.get(4, Long.class), row.get(5, String.class)),
+                        params(batch.stream().map(Pending::append).toList())))
                 .doOnNext(outcomes -> {
                     Outcome[] byIndex = new Outcome[batch.size()];
                     for (Outcome o : outcomes) {
@@ -179,7 +185,8 @@ final class PostgresAppendBatcher {
         }
     }
 
-    private static Object[] params(List<Pending> batch) {
+    /** The arrays {@code append_batch} takes for {@code batch}, in its order. */
+    static Object[] params(List<LogAppend> batch) {
         int n = batch.size();
         String[] tenants = new String[n];
         String[] threads = new String[n];
@@ -198,12 +205,14 @@ final class PostgresAppendBatcher {
         List<Integer> offsets = new ArrayList<>();
         List<Integer> lengths = new ArrayList<>();
         int totalBytes = 0;
-        for (Pending p : batch) {
-            totalBytes += (int) p.bytes;
+        for (LogAppend a : batch) {
+            for (EventRecord e : a.events()) {
+                totalBytes += e.data().length;
+            }
         }
         ByteBuffer data = ByteBuffer.allocate(totalBytes);
         for (int i = 0; i < n; i++) {
-            LogAppend a = batch.get(i).append;
+            LogAppend a = batch.get(i);
             tenants[i] = a.key().tenant();
             threads[i] = a.key().threadId();
             namespaces[i] = a.key().namespace();

@@ -76,6 +76,10 @@ final class PostgresBackend implements Backend {
         return client.ping();
     }
 
+    PostgresClient client() {
+        return client;
+    }
+
     PostgresSweeper sweeper() {
         return sweeper;
     }

@@ -5,6 +5,7 @@ import dev.engram.core.spi.CheckpointMeta;
 import dev.engram.core.spi.CheckpointStore;
 import dev.engram.core.spi.StoredCheckpoint;
 import java.nio.ByteBuffer;
+import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -31,6 +32,11 @@ final class PostgresCheckpointStore implements CheckpointStore {
         this.loadSql = "SELECT generation, created_at, data FROM " + table + " WHERE " + KEY + " AND version = $4";
         this.deleteSql = "DELETE FROM " + table + " WHERE " + KEY + " AND version = $4";
         this.deleteAllSql = "DELETE FROM " + table + " WHERE " + KEY;
+    }
+
+    /** The statements that read or change rows themselves rather than through a function. */
+    List<String> statements() {
+        return List.of(saveSql, listSql, loadSql, deleteSql, deleteAllSql);
     }
 
     @Override

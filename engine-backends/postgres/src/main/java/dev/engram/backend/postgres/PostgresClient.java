@@ -10,7 +10,9 @@ import io.r2dbc.spi.Row;
 import io.r2dbc.spi.Statement;
 import io.r2dbc.spi.ValidationDepth;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -51,6 +53,9 @@ final class PostgresClient {
                 .statementTimeout(settings.statementTimeout())
                 .tcpKeepAlive(true)
                 .autodetectExtensions(false)
+                // every statement reads by a key; without this, a plan cached while a table was small scans all of it
+                // (a mutable map: the driver adds statement_timeout to it)
+                .options(new HashMap<>(Map.of("enable_seqscan", "off")))
                 .sslMode(switch (settings.ssl()) {
                     case DISABLE -> SSLMode.DISABLE;
                     case REQUIRE -> SSLMode.REQUIRE;

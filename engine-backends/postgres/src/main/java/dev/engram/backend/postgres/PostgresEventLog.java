@@ -72,6 +72,11 @@ final class PostgresEventLog implements EventLog {
         return batcher;
     }
 
+    /** The statements that read or change rows themselves rather than through a function. */
+    List<String> statements() {
+        return List.of(findSql, headSql, readSql, updateMetadataSql, deleteUpToSql, listSql);
+    }
+
     @Override
     public Mono<LogAppended> append(LogAppend append) {
         if (append.events().isEmpty()) {

@@ -13,6 +13,7 @@ import io.r2dbc.spi.R2dbcType;
 import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
@@ -53,10 +54,7 @@ final class PostgresMemoryStorage implements MemoryStorage {
         // the namespace itself, or anything below it: two ranges of the primary key, never a neighbour such as "ab" for "a"
         this.scanPrefixSql = "SELECT data FROM " + table + " WHERE tenant = $1 AND (ns_path = $2 OR (ns_path > $3 AND ns_path < $4))"
                 + " AND " + LIVE.formatted(5);
-        // rows a put holds are skipped: that put is refreshing them
-        this.sweepSql = "DELETE FROM " + table + " m USING (SELECT tenant, ns_path, key FROM " + table
-                + " WHERE expires_at <= $1 ORDER BY expires_at LIMIT $2 FOR UPDATE SKIP LOCKED) x"
-                + " WHERE m.tenant = x.tenant AND m.ns_path = x.ns_path AND m.key = x.key";
+        this.sweepSql = "SELECT " + client.settings().quotedSchema() + ".sweep_memories($1, $2)";
     }
 
     @Override
@@ -126,6 +124,11 @@ final class PostgresMemoryStorage implements MemoryStorage {
                 .map(codec::decodeMemory);
     }
 
+    /** The statements that read or change rows themselves rather than through a function. */
+    List<String> statements() {
+        return List.of(putSql, getSql, deleteSql, refreshSql, scanTenantSql, scanPrefixSql);
+    }
+
     /** The statement of a scan under a namespace with segments ($1 tenant, $2 path, $3 and $4 the range, $5 now). */
     String scanPrefixSql() {
         return scanPrefixSql;
@@ -133,7 +136,8 @@ final class PostgresMemoryStorage implements MemoryStorage {
 
     /** Deletes up to {@code limit} items expired at {@code nowMillis}; emits how many went. */
     Mono<Long> sweep(long nowMillis, int limit) {
-        return client.update("sweeping expired memories", sweepSql, nowMillis, limit);
+        return client.query("sweeping expired memories", sweepSql, row -> row.get(0, Integer.class), nowMillis, limit)
+                .map(swept -> (long) swept.get(0));
     }
 
 }

@@ -29,7 +29,8 @@ final class PostgresMigrations {
     static final List<Migration> ALL = List.of(
             new Migration(1, "threads, events and checkpoints tables", "V1__tables.sql"),
             new Migration(2, "append, delete and sweep functions", "V2__functions.sql"),
-            new Migration(3, "memories table", "V3__memories.sql"));
+            new Migration(3, "memories table", "V3__memories.sql"),
+            new Migration(4, "functions that read and delete by key only", "V4__keyed_functions.sql"));
 
     private static final Logger LOG = LoggerFactory.getLogger(PostgresMigrations.class);
     // first half of the advisory lock key: "ENGR"; the second half is the schema name's hash

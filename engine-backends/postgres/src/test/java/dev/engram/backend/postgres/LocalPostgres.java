@@ -83,6 +83,11 @@ final class LocalPostgres {
                 .block(TIMEOUT);
     }
 
+    /** Plain connections to the test database, with the server's default settings. */
+    static PostgresqlConnectionFactory factory() {
+        return connect(HOST, PORT);
+    }
+
     private static PostgresqlConnectionFactory connect(String host, int port) {
         return new PostgresqlConnectionFactory(PostgresqlConnectionConfiguration.builder()
                 .host(host).port(port).database(DATABASE).username("postgres").connectTimeout(Duration.ofSeconds(5)).build());
