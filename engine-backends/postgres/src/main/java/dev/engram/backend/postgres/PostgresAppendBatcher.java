@@ -52,7 +52,8 @@ final class PostgresAppendBatcher {
     private final Sinks.Empty<Void> drained = Sinks.empty();
     private volatile boolean closed;
 
-    private record Pending(LogAppend append, MonoSink<LogAppended> sink, long bytes) {
+    /** An append waiting for its call, with the generation its thread gets if this append creates it. */
+    private record Pending(LogAppend append, MonoSink<LogAppended> sink, long bytes, long generation) {
     }
 
     PostgresAppendBatcher(PostgresClient client, Function<ThreadKey, Mono<Long>> head) {
@@ -82,7 +83,7 @@ final class PostgresAppendBatcher {
             for (EventRecord e : append.events()) {
                 bytes += e.data().length;
             }
-            queue.add(new Pending(append, sink, bytes));
+            queue.add(new Pending(append, sink, bytes, ThreadLocalRandom.current().nextLong() | 1));
             drain();
         });
     }
@@ -131,7 +132,7 @@ final class PostgresAppendBatcher {
     private Mono<Void> run(List<Pending> batch) {
         return Mono.defer(() -> client.rows(sql, row -> new Outcome(row.get(0, Integer.class), row.get(1, Integer.class),
                         row.get(2, Long.class), row.get(3, Long.class), row.get(4, Long.class), row.get(5, String.class)),
-                        params(batch.stream().map(Pending::append).toList())))
+                        params(batch.stream().map(Pending::append).toList(), batch.stream().mapToLong(Pending::generation).toArray())))
                 .doOnNext(outcomes -> {
                     Outcome[] byIndex = new Outcome[batch.size()];
                     for (Outcome o : outcomes) {
@@ -172,7 +173,8 @@ final class PostgresAppendBatcher {
             return;
         }
         switch (o.status) {
-            case 0 -> p.sink.success(new LogAppended(o.first, o.last, false));
+            // version 1 is written only by the append that creates the thread, with the generation it was given
+            case 0 -> p.sink.success(new LogAppended(o.first, o.last, false, o.first == 1 ? p.generation : 0));
             case 1 -> p.sink.success(new LogAppended(o.first, o.last, true));
             case 2 -> p.sink.error(new VersionConflictException(key, p.append.expected(), o.head));
             case 3 -> p.sink.error(new InvalidInputException("event " + o.detail + " was already appended to " + key
@@ -185,8 +187,13 @@ final class PostgresAppendBatcher {
         }
     }
 
-    /** The arrays {@code append_batch} takes for {@code batch}, in its order. */
+    /** The arrays {@code append_batch} takes for {@code batch}, in its order, each append with a fresh generation. */
     static Object[] params(List<LogAppend> batch) {
+        return params(batch, ThreadLocalRandom.current().longs(batch.size()).map(g -> g | 1).toArray());
+    }
+
+    /** The function's arguments; {@code generations[i]} is what the thread of append i gets if that append creates it. */
+    static Object[] params(List<LogAppend> batch, long[] generations) {
         int n = batch.size();
         String[] tenants = new String[n];
         String[] threads = new String[n];
@@ -219,7 +226,7 @@ final class PostgresAppendBatcher {
             expected[i] = a.expected().version();
             now[i] = a.nowMillis();
             ttl[i] = a.ttl() == null ? -1L : Math.max(0L, a.ttl().toMillis());
-            generation[i] = ThreadLocalRandom.current().nextLong() | 1;
+            generation[i] = generations[i];
             metaCount[i] = a.metadata().size();
             a.metadata().forEach((k, v) -> {
                 metaKeys.add(k);
