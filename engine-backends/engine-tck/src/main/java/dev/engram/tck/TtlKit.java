@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 import reactor.test.StepVerifier;
 
 /**
@@ -75,8 +76,8 @@ public interface TtlKit extends EngramKit {
         Duration ttl = Duration.ofMillis(1200);
         t.append(AppendBatch.ofChanges(List.of(msg("start"))).ttl(ttl)).block(TIMEOUT);
         // eight writes 300 ms apart span 2.4 s, twice the TTL: each must find the thread alive at the expected head
-        Flux.interval(Duration.ofMillis(300)).take(8)
-                .concatMap(i -> t.append(Kits.one("keep alive " + i), ExpectedVersion.exactly(i + 1)))
+        Flux.range(0, 8)
+                .concatMap(i -> Mono.delay(Duration.ofMillis(300)).then(t.append(Kits.one("keep alive " + i), ExpectedVersion.exactly(i + 1))))
                 .map(Appended::lastVersion)
                 .as(StepVerifier::create)
                 .expectNext(2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L).as("writes within the TTL keep the thread alive past its first expiry")

@@ -7,27 +7,24 @@ import dev.engram.core.model.ThreadKey;
 import dev.engram.core.spi.EventRecord;
 import dev.engram.core.spi.LogAppend;
 import dev.engram.core.spi.LogAppended;
+import dev.engram.core.spi.support.GroupCommit;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Queue;
 import java.util.UUID;
-import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
-import reactor.core.publisher.Sinks;
 
 /**
- * Group commit for appends. An append is sent at once while fewer than {@code maxInFlight} calls are running; otherwise
- * it waits, and the next call to start takes every waiting append (up to the batch limits) into one
- * {@code append_batch} call: one round trip, one transaction, one commit for all of them. Under light load that is a
- * batch of one with no added latency; under heavy load the batches grow instead of the queue of round trips.
+ * Appends as {@code append_batch} calls, grouped by {@link GroupCommit}: an append is sent at once while fewer than
+ * {@code maxInFlight} calls are running; otherwise it waits, and the next call takes every waiting append (up to the
+ * batch limits): one round trip, one transaction, one commit for all of them. Under light load that is a batch of
+ * one with no added latency; under heavy load the batches grow instead of the queue of round trips.
  *
  * <p>Each append keeps its own outcome: the function decides each one under the rules of LogAppend and a refused one
  * writes nothing. A call that fails as a whole writes nothing for any of its appends; if the failure may belong to one
@@ -36,33 +33,27 @@ import reactor.core.publisher.Sinks;
 final class PostgresAppendBatcher {
 
     private static final long MAX_BATCH_BYTES = 8L << 20;
-    private static final Comparator<Pending> LOCK_ORDER = Comparator
-            .comparing((Pending p) -> p.append.key().tenant())
-            .thenComparing(p -> p.append.key().threadId())
-            .thenComparing(p -> p.append.key().namespace());
+    private static final Comparator<ThreadKey> LOCK_ORDER = Comparator
+            .comparing(ThreadKey::tenant)
+            .thenComparing(ThreadKey::threadId)
+            .thenComparing(ThreadKey::namespace);
 
     private final PostgresClient client;
     private final Function<ThreadKey, Mono<Long>> head;
     private final String sql;
-    private final int maxAppends;
-    private final int maxInFlight;
-    private final Queue<Pending> queue = new ConcurrentLinkedQueue<>();
-    private final AtomicInteger wip = new AtomicInteger();
-    private final AtomicInteger inFlight = new AtomicInteger();
-    private final Sinks.Empty<Void> drained = Sinks.empty();
-    private volatile boolean closed;
+    private final GroupCommit<Prepared> groupCommit;
 
-    /** An append waiting for its call, with the generation its thread gets if this append creates it. */
-    private record Pending(LogAppend append, MonoSink<LogAppended> sink, long bytes, long generation) {
+    /** An append with the generation its thread gets if this append creates it. */
+    private record Prepared(LogAppend append, long generation) {
     }
 
     PostgresAppendBatcher(PostgresClient client, Function<ThreadKey, Mono<Long>> head) {
         this.client = client;
         this.head = head;
-        this.maxAppends = client.settings().appendBatchSize();
-        // a quarter of the pool: group commits grow under load, and reads still find connections
-        this.maxInFlight = Math.max(2, client.settings().poolMaxSize() / 4);
         this.sql = sql(client.settings().quotedSchema());
+        // a quarter of the pool: group commits grow under load, and reads still find connections
+        int maxInFlight = Math.max(2, client.settings().poolMaxSize() / 4);
+        this.groupCommit = new GroupCommit<>("postgres", client.settings().appendBatchSize(), MAX_BATCH_BYTES, maxInFlight, this::write);
     }
 
     /** The call of {@code append_batch} in {@code quotedSchema}; its parameters are {@link #params}'s. */
@@ -74,117 +65,87 @@ final class PostgresAppendBatcher {
     }
 
     Mono<LogAppended> submit(LogAppend append) {
-        return Mono.create(sink -> {
-            if (closed) {
-                sink.error(new BackendUnavailableException("the postgres backend is closed"));
-                return;
-            }
-            long bytes = 0;
-            for (EventRecord e : append.events()) {
-                bytes += e.data().length;
-            }
-            queue.add(new Pending(append, sink, bytes, ThreadLocalRandom.current().nextLong() | 1));
-            drain();
-        });
+        return groupCommit.submit(append, new Prepared(append, ThreadLocalRandom.current().nextLong() | 1));
     }
 
     /** Stops taking appends; completes when the ones already taken are answered. */
     Mono<Void> close() {
-        closed = true;
-        drain();
-        return drained.asMono();
+        return groupCommit.close();
     }
 
-    private void drain() {
-        if (wip.getAndIncrement() != 0) {
-            return;
+    /** One group: its appends in lock order for the call, the outcomes back in the group's order. */
+    private Mono<List<Object>> write(List<Prepared> group) {
+        // every writer locks thread rows in the same order, so two concurrent calls never wait on each other in a cycle
+        Integer[] order = new Integer[group.size()];
+        Arrays.setAll(order, i -> i);
+        Arrays.sort(order, Comparator.comparing(i -> group.get(i).append().key(), LOCK_ORDER));
+        List<Prepared> sorted = new ArrayList<>(group.size());
+        for (Integer i : order) {
+            sorted.add(group.get(i));
         }
-        int missed = 1;
-        do {
-            while (inFlight.get() < maxInFlight && !queue.isEmpty()) {
-                List<Pending> batch = take();
-                inFlight.incrementAndGet();
-                run(batch).doFinally(signal -> {
-                    inFlight.decrementAndGet();
-                    drain();
-                }).subscribe();
+        return call(sorted).map(outcomes -> {
+            Object[] inGroupOrder = new Object[group.size()];
+            for (int j = 0; j < order.length; j++) {
+                inGroupOrder[order[j]] = outcomes.get(j);
             }
-            if (closed && queue.isEmpty() && inFlight.get() == 0) {
-                drained.tryEmitEmpty();
-            }
-            missed = wip.addAndGet(-missed);
-        } while (missed != 0);
+            return Arrays.asList(inGroupOrder);
+        });
     }
 
-    private List<Pending> take() {
-        List<Pending> batch = new ArrayList<>();
-        long bytes = 0;
-        Pending next;
-        while (batch.size() < maxAppends && (next = queue.peek()) != null && (batch.isEmpty() || bytes + next.bytes <= MAX_BATCH_BYTES)) {
-            batch.add(queue.poll());
-            bytes += next.bytes;
-        }
-        // every writer locks thread rows in the same order, so two concurrent batches never wait on each other in a cycle
-        batch.sort(LOCK_ORDER);
-        return batch;
-    }
-
-    private Mono<Void> run(List<Pending> batch) {
+    private Mono<List<Object>> call(List<Prepared> batch) {
         return Mono.defer(() -> client.rows(sql, row -> new Outcome(row.get(0, Integer.class), row.get(1, Integer.class),
                         row.get(2, Long.class), row.get(3, Long.class), row.get(4, Long.class), row.get(5, String.class)),
-                        params(batch.stream().map(Pending::append).toList(), batch.stream().mapToLong(Pending::generation).toArray())))
-                .doOnNext(outcomes -> {
+                        params(batch.stream().map(Prepared::append).toList(), batch.stream().mapToLong(Prepared::generation).toArray())))
+                .map(rows -> {
                     Outcome[] byIndex = new Outcome[batch.size()];
-                    for (Outcome o : outcomes) {
+                    for (Outcome o : rows) {
                         byIndex[o.index - 1] = o;
                     }
+                    List<Object> outcomes = new ArrayList<>(batch.size());
                     for (int i = 0; i < byIndex.length; i++) {
-                        answer(batch.get(i), byIndex[i]);
+                        outcomes.add(outcome(batch.get(i), byIndex[i]));
                     }
+                    return outcomes;
                 })
-                .then()
                 .onErrorResume(error -> {
                     if (batch.size() > 1 && PostgresErrors.mayBelongToOneStatementInput(error)) {
-                        return Flux.fromIterable(batch).concatMap(p -> run(List.of(p))).then();
+                        return Flux.fromIterable(batch).concatMap(p -> call(List.of(p))).map(one -> one.get(0)).collectList();
                     }
-                    Pending only = batch.get(0);
+                    LogAppend only = batch.get(0).append();
                     if (batch.size() == 1 && PostgresErrors.isDuplicateKey(error)) {
                         // another writer took the version first: nothing of this append was written
-                        return head.apply(only.append.key())
-                                .doOnNext(actual -> only.sink.error(new VersionConflictException(only.append.key(), only.append.expected(), actual)))
-                                .doOnError(e -> only.sink.error(PostgresErrors.translate(e, "reading the head of " + only.append.key())))
-                                .onErrorResume(e -> Mono.empty())
-                                .then();
+                        return head.apply(only.key())
+                                .<Object>map(actual -> new VersionConflictException(only.key(), only.expected(), actual))
+                                .onErrorResume(e -> Mono.just(PostgresErrors.translate(e, "reading the head of " + only.key())))
+                                .map(List::of);
                     }
-                    for (Pending p : batch) {
-                        p.sink.error(PostgresErrors.translate(error, "appending to " + p.append.key()));
-                    }
-                    return Mono.empty();
+                    List<Object> failed = new ArrayList<>(batch.size());
+                    batch.forEach(p -> failed.add(PostgresErrors.translate(error, "appending to " + p.append().key())));
+                    return Mono.just(failed);
                 });
     }
 
     private record Outcome(int index, int status, long first, long last, long head, @Nullable String detail) {
     }
 
-    private static void answer(Pending p, @Nullable Outcome o) {
-        ThreadKey key = p.append.key();
+    /** One append's answer: a {@link LogAppended}, or the exception for that append alone. */
+    private static Object outcome(Prepared p, @Nullable Outcome o) {
+        LogAppend append = p.append();
+        ThreadKey key = append.key();
         if (o == null) {
-            p.sink.error(new BackendUnavailableException("append_batch did not answer for " + key));
-            return;
+            return new BackendUnavailableException("append_batch did not answer for " + key);
         }
-        switch (o.status) {
+        return switch (o.status) {
             // version 1 is written only by the append that creates the thread, with the generation it was given
-            case 0 -> p.sink.success(new LogAppended(o.first, o.last, false, o.first == 1 ? p.generation : 0));
-            case 1 -> p.sink.success(new LogAppended(o.first, o.last, true));
-            case 2 -> p.sink.error(new VersionConflictException(key, p.append.expected(), o.head));
-            case 3 -> p.sink.error(new InvalidInputException("event " + o.detail + " was already appended to " + key
-                    + " with a different payload"));
-            case 4 -> p.sink.error(new InvalidInputException("append to " + key + " mixes " + o.detail
-                    + " already appended events with " + (p.append.events().size() - Long.parseLong(String.valueOf(o.detail))) + " new ones"));
-            case 5 -> p.sink.error(new InvalidInputException("the events of this retry were appended to " + key
-                    + " in different batches"));
-            default -> p.sink.error(new BackendUnavailableException("append_batch answered an unknown status " + o.status));
-        }
+            case 0 -> new LogAppended(o.first, o.last, false, o.first == 1 ? p.generation() : 0);
+            case 1 -> new LogAppended(o.first, o.last, true);
+            case 2 -> new VersionConflictException(key, append.expected(), o.head);
+            case 3 -> new InvalidInputException("event " + o.detail + " was already appended to " + key + " with a different payload");
+            case 4 -> new InvalidInputException("append to " + key + " mixes " + o.detail + " already appended events with "
+                    + (append.events().size() - Long.parseLong(String.valueOf(o.detail))) + " new ones");
+            case 5 -> new InvalidInputException("the events of this retry were appended to " + key + " in different batches");
+            default -> new BackendUnavailableException("append_batch answered an unknown status " + o.status);
+        };
     }
 
     /** The arrays {@code append_batch} takes for {@code batch}, in its order, each append with a fresh generation. */
