@@ -94,4 +94,25 @@ class RedisBasicsIT {
                 .thenCancel()
                 .verify(Duration.ofSeconds(10));
     }
+
+    @Test
+    void aThreadLeftUnlistedByACrashIsListedByItsNextAppend() {
+        ThreadKey key = ThreadKey.of("acme", "unlisted");
+        LogAppended created = backend.events().append(append(key, ExpectedVersion.noThread(), List.of(event()))).block();
+        assertThat(created.generation()).as("the new thread's generation, reported on creation")
+                .isEqualTo(backend.events().find(key).block().generation());
+        RedisKeys keys = new RedisKeys(prefix);
+        try (var client = io.lettuce.core.RedisClient.create(RedisTestSupport.URL); var c = client.connect()) {
+            // what a writer that died between its append and the index update leaves: a thread, unlisted and unmarked
+            c.sync().zrem(keys.tenantIndex("acme"), RedisKeys.member(key));
+            c.sync().hdel(keys.record(key), "ix");
+            assertThat(backend.events().list(ThreadQuery.of("acme")).block().items()).as("unlisted").isEmpty();
+
+            LogAppended next = backend.events().append(append(key, ExpectedVersion.exactly(1), List.of(event()))).block();
+
+            assertThat(next.generation()).as("not a creation: no generation reported").isZero();
+            assertThat(backend.events().list(ThreadQuery.of("acme")).block().items()).extracting(ThreadRecord::key).containsExactly(key);
+            assertThat(c.sync().hexists(keys.record(key), "ix")).as("marked, so later appends skip the index").isTrue();
+        }
+    }
 }
