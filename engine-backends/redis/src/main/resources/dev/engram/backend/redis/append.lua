@@ -39,9 +39,14 @@ local function append(k, a, n, nmeta)
 
   -- the common case first: every id is new and the version is right. Each id is claimed in one call; one already
   -- there means a retry (or a mixed batch): the claims are undone and the lookups below decide
+  -- the versions the events get, as text, formatted once
+  local versions = {}
+  for i = 1, n do
+    versions[i] = int(head + i)
+  end
   local claimed = 0
   if expected < 0 or expected == head then
-    while claimed < n and redis.call('HSETNX', idk, ARGV[base + 2 * claimed], int(head + 1 + claimed)) == 1 do
+    while claimed < n and redis.call('HSETNX', idk, ARGV[base + 2 * claimed], versions[claimed + 1]) == 1 do
       claimed = claimed + 1
     end
     if claimed < n then
@@ -97,7 +102,7 @@ local function append(k, a, n, nmeta)
     end
   end
   for i = 0, n - 1 do
-    local v = int(head + 1 + i)
+    local v = versions[i + 1]
     redis.call('HSET', evk, v, ARGV[base + 2 * i + 1])
     if claimed < n then
       redis.call('HSET', idk, ARGV[base + 2 * i], v)
@@ -113,9 +118,9 @@ local function append(k, a, n, nmeta)
     exp = now + ttl
   end
   if live and ttl == 0 and previousTtl == 0 then
-    redis.call('HSET', rec, 'head', int(last), 'updated', ARGV[a])
+    redis.call('HSET', rec, 'head', versions[n], 'updated', ARGV[a])
   else
-    redis.call('HSET', rec, 'head', int(last), 'updated', ARGV[a], 'ttl', int(ttl), 'exp', int(exp))
+    redis.call('HSET', rec, 'head', versions[n], 'updated', ARGV[a], 'ttl', int(ttl), 'exp', int(exp))
   end
   -- physical expiry follows Redis's clock; reads compare 'exp' with the engine's clock
   if ttl > 0 or previousTtl > 0 then
@@ -127,7 +132,7 @@ local function append(k, a, n, nmeta)
       end
     end
   end
-  redis.call('PUBLISH', ARGV[a + 4], int(last))
+  redis.call('PUBLISH', ARGV[a + 4], versions[n])
   return 0, head + 1, last, unlisted
 end
 
