@@ -130,17 +130,23 @@ final class RedisEventLog implements EventLog {
                         return Mono.error(new CorruptDataException("the append script answered " + reply.size() + " values for "
                                 + group.size() + " appends"));
                     }
-                    List<Object> outcomes = new ArrayList<>(group.size());
+                    Object[] outcomes = new Object[group.size()];
                     List<Mono<Void>> listings = new ArrayList<>();
                     for (int i = 0; i < group.size(); i++) {
                         LogAppend append = group.get(i).append();
-                        outcomes.add(outcome(append, reply.subList(4 * i, 4 * i + 4)));
-                        if (reply.get(4 * i + 3) instanceof byte[] unlisted && unlisted.length > 0 && outcomes.get(i) instanceof LogAppended) {
-                            listings.add(list(append.key(), unlisted));
+                        outcomes[i] = outcome(append, reply.subList(4 * i, 4 * i + 4));
+                        if (reply.get(4 * i + 3) instanceof byte[] unlisted && unlisted.length > 0 && outcomes[i] instanceof LogAppended) {
+                            // a listing that fails leaves that append's outcome unknown (stored, not listed): its retry
+                            // is deduplicated and lists the thread; the other appends of the call keep theirs
+                            int at = i;
+                            listings.add(list(append.key(), unlisted).onErrorResume(e -> {
+                                outcomes[at] = RedisErrors.translate(e, "listing of " + append.key() + " after an append");
+                                return Mono.empty();
+                            }));
                         }
                     }
                     // acknowledged only once listed, so that a listing right after the first append shows the thread
-                    return Flux.merge(listings).then(Mono.just(outcomes));
+                    return Flux.merge(listings).then(Mono.fromSupplier(() -> Arrays.asList(outcomes)));
                 })
                 .onErrorMap(e -> RedisErrors.translate(e, "append to " + group.get(0).append().key()
                         + (group.size() > 1 ? " and " + (group.size() - 1) + " other appends" : "")));

@@ -37,13 +37,14 @@ local function append(k, a, n, nmeta)
   end
   local unlisted = listed and '' or gen
 
-  -- the common case first: every id is new and the version is right. Each id is claimed in one call; one already
-  -- there means a retry (or a mixed batch): the claims are undone and the lookups below decide
   -- the versions the events get, as text, formatted once
   local versions = {}
   for i = 1, n do
     versions[i] = int(head + i)
   end
+
+  -- the common case first: every id is new and the version is right. Each id is claimed in one call; one already
+  -- there means a retry (or a mixed batch): the claims are undone and the lookups below decide
   local claimed = 0
   if expected < 0 or expected == head then
     while claimed < n and redis.call('HSETNX', idk, ARGV[base + 2 * claimed], versions[claimed + 1]) == 1 do
