@@ -44,6 +44,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
 
 /**
  * Implements every thread operation over a {@link Backend}: validation and encoding before I/O, the cached
@@ -301,6 +302,9 @@ public final class ThreadEngine {
     Mono<CheckpointInfo> checkpoint(ThreadKey key) {
         return current(key)
                 .switchIfEmpty(Mono.error(() -> new NotFoundException("thread " + key + " does not exist")))
+                // the state arrives on the backend's I/O thread, which serves every append: encoding it there (work that
+                // grows with the state) would hold them all up
+                .publishOn(Schedulers.parallel())
                 .flatMap(entry -> {
                     byte[] data = codec.encodeState(entry.state());
                     StoredCheckpoint cp = new StoredCheckpoint(key, entry.state().version(), entry.generation(), clock.millis(), data);
