@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
-import java.util.Arrays;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
@@ -126,13 +125,11 @@ public class RedisAppendBenchmark extends AppendComparison {
         byte[] record = ByteBuffer.allocate(1 + 16 + 8 + 4 + type.length + t.json().length).put((byte) 1)
                 .putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).putLong(now).putInt(type.length)
                 .put(type).put(t.json()).array();
-        byte[] idBytes = Arrays.copyOfRange(record, 1, 17);
         String tag = scriptPrefix + ":{default|" + t.threadId() + "|main}:";
         byte[][] keys = {Conversation.utf8(tag + "thread"), Conversation.utf8(tag + "events"), Conversation.utf8(tag + "ids"),
                 Conversation.utf8(tag + "cp"), Conversation.utf8(tag + "cpmeta")};
-        byte[][] args = {Conversation.utf8(Long.toString(now)), Conversation.utf8("-1"), Conversation.utf8("-1"),
-                Conversation.utf8(Long.toString(ThreadLocalRandom.current().nextLong() | 1)), Conversation.utf8(tag + "changes"),
-                Conversation.utf8("0"), Conversation.utf8("1"), idBytes, record};
+        byte[] header = ByteBuffer.allocate(32).putLong(now).putLong(-1).putLong(-1).putInt(0).putInt(1).array();
+        byte[][] args = {header, Conversation.utf8(Long.toString(ThreadLocalRandom.current().nextLong() | 1)), record};
         return plain.reactive().<Object>evalsha(scriptSha, ScriptOutputType.MULTI, keys, args).then();
     }
 

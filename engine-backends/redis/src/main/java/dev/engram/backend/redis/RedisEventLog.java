@@ -15,6 +15,7 @@ import dev.engram.core.spi.ThreadRecord;
 import dev.engram.core.spi.support.GroupCommit;
 import io.lettuce.core.KeyValue;
 import io.lettuce.core.cluster.SlotHash;
+import java.nio.ByteBuffer;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -46,6 +47,8 @@ final class RedisEventLog implements EventLog {
      * noise and 8 was a quarter slower (smaller groups, the fixed cost of a call paid more often).
      */
     static final int MAX_GROUPS_IN_FLIGHT = 2;
+    /** An append's header argument: now, expected, ttl (8 bytes each), metadata and event counts (4 bytes each). */
+    private static final int APPEND_HEADER = 8 + 8 + 8 + 4 + 4;
 
     private final RedisConnections redis;
     private final RedisKeys keys;
@@ -73,12 +76,9 @@ final class RedisEventLog implements EventLog {
     }
 
     private Prepared prepare(LogAppend append) {
-        List<String> names = keys.all(append.key());
-        List<byte[]> encoded = new ArrayList<>(names.size());
-        names.forEach(k -> encoded.add(RedisRecords.text(k)));
-        List<byte[]> args = new ArrayList<>(7 + 2 * append.metadata().size() + 2 * append.events().size());
+        List<byte[]> args = new ArrayList<>(2 + 2 * append.metadata().size() + append.events().size());
         addArguments(append, args);
-        return new Prepared(append, names.get(0), encoded, args);
+        return new Prepared(append, keys.record(append.key()), keys.allEncoded(append.key()), args);
     }
 
     /** Stops taking appends; completes once those already taken are answered. */
@@ -158,21 +158,22 @@ final class RedisEventLog implements EventLog {
                 .flatMap(c -> RedisScript.MARK_LISTED.runForLong(c, List.of(keys.record(key)), generation))).then();
     }
 
-    private void addArguments(LogAppend append, List<byte[]> args) {
-        ThreadKey key = append.key();
-        args.add(RedisRecords.number(append.nowMillis()));
-        args.add(RedisRecords.number(append.expected().version()));
-        args.add(RedisRecords.number(append.ttl() == null ? -1 : Math.max(0, append.ttl().toMillis())));
+    /** The script's arguments for one append: header, generation, metadata pairs, records (see append.lua). */
+    private static void addArguments(LogAppend append, List<byte[]> args) {
+        long ttl = append.ttl() == null ? -1 : Math.max(0, append.ttl().toMillis());
+        args.add(ByteBuffer.allocate(APPEND_HEADER)
+                .putLong(append.nowMillis())
+                .putLong(append.expected().version())
+                .putLong(ttl)
+                .putInt(append.metadata().size())
+                .putInt(append.events().size())
+                .array());
         args.add(RedisRecords.number(ThreadLocalRandom.current().nextLong() | 1));
-        args.add(RedisRecords.text(keys.channel(key)));
-        args.add(RedisRecords.number(append.metadata().size()));
-        args.add(RedisRecords.number(append.events().size()));
         append.metadata().forEach((name, value) -> {
             args.add(RedisRecords.text(name));
             args.add(RedisRecords.text(value));
         });
         for (EventRecord event : append.events()) {
-            args.add(RedisRecords.eventId(event.eventId()));
             args.add(RedisRecords.encodeEvent(event));
         }
     }

@@ -2,6 +2,8 @@ package dev.engram.backend.redis;
 
 import dev.engram.core.memory.MemoryKey;
 import dev.engram.core.model.ThreadKey;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import org.jspecify.annotations.Nullable;
 
@@ -18,6 +20,17 @@ final class RedisKeys {
     /** Separates a memory item's namespace path from its key; ids never hold it. */
     static final char MEMORY_KEY_SEPARATOR = '#';
 
+    private static final String RECORD_SUFFIX = "thread";
+    private static final String EVENTS_SUFFIX = "events";
+    private static final String EVENT_IDS_SUFFIX = "ids";
+    private static final String CHECKPOINTS_SUFFIX = "cp";
+    private static final String CHECKPOINT_META_SUFFIX = "cpmeta";
+    private static final byte[] RECORD = RECORD_SUFFIX.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENTS = EVENTS_SUFFIX.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] EVENT_IDS = EVENT_IDS_SUFFIX.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CHECKPOINTS = CHECKPOINTS_SUFFIX.getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] CHECKPOINT_META = CHECKPOINT_META_SUFFIX.getBytes(StandardCharsets.US_ASCII);
+
     private final String prefix;
 
     RedisKeys(String prefix) {
@@ -33,23 +46,23 @@ final class RedisKeys {
     }
 
     String record(ThreadKey key) {
-        return tagged(key, "thread");
+        return tagged(key, RECORD_SUFFIX);
     }
 
     String events(ThreadKey key) {
-        return tagged(key, "events");
+        return tagged(key, EVENTS_SUFFIX);
     }
 
     String eventIds(ThreadKey key) {
-        return tagged(key, "ids");
+        return tagged(key, EVENT_IDS_SUFFIX);
     }
 
     String checkpoints(ThreadKey key) {
-        return tagged(key, "cp");
+        return tagged(key, CHECKPOINTS_SUFFIX);
     }
 
     String checkpointMeta(ThreadKey key) {
-        return tagged(key, "cpmeta");
+        return tagged(key, CHECKPOINT_META_SUFFIX);
     }
 
     /** Every key of the thread, in the order the append script expects. */
@@ -57,7 +70,24 @@ final class RedisKeys {
         return List.of(record(key), events(key), eventIds(key), checkpoints(key), checkpointMeta(key));
     }
 
-    /** The pub/sub channel that carries the thread's new heads. */
+    /**
+     * {@link #all} encoded, the part the keys share encoded once: this runs for every append, on the caller's thread.
+     */
+    List<byte[]> allEncoded(ThreadKey key) {
+        byte[] stem = tagged(key, "").getBytes(StandardCharsets.UTF_8);
+        return List.of(join(stem, RECORD), join(stem, EVENTS), join(stem, EVENT_IDS), join(stem, CHECKPOINTS), join(stem, CHECKPOINT_META));
+    }
+
+    private static byte[] join(byte[] stem, byte[] suffix) {
+        byte[] key = Arrays.copyOf(stem, stem.length + suffix.length);
+        System.arraycopy(suffix, 0, key, stem.length, suffix.length);
+        return key;
+    }
+
+    /**
+     * The pub/sub channel that carries the thread's new heads. The append script names it from the record key
+     * (its "thread" replaced by "head"), so the two suffixes change together or not at all.
+     */
     String channel(ThreadKey key) {
         return tagged(key, "head");
     }

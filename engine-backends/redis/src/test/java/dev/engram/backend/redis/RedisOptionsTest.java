@@ -12,6 +12,7 @@ import dev.engram.core.spi.BackendProviders;
 import io.lettuce.core.RedisURI;
 import io.lettuce.core.SslVerifyMode;
 import io.lettuce.core.cluster.SlotHash;
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
@@ -117,6 +118,16 @@ class RedisOptionsTest {
         assertThat(keys.all(key)).allSatisfy(k -> assertThat(SlotHash.getSlot(k)).isEqualTo(slot));
         assertThat(SlotHash.getSlot(new RedisKeys("other").record(key))).as("prefix outside the braces").isEqualTo(slot);
         assertThat(keys.record(new ThreadKey("acme", "t-1", ""))).isEqualTo("engram:{acme|t-1|}:thread");
+    }
+
+    @Test
+    void theEncodedKeysAreTheKeysAndTheChannelIsNamedAfterTheRecordKey() {
+        RedisKeys keys = new RedisKeys("engram");
+        ThreadKey key = new ThreadKey("acme", "t:1@x", "sub.agent");
+        assertThat(keys.allEncoded(key)).extracting(b -> new String(b, StandardCharsets.UTF_8)).containsExactlyElementsOf(keys.all(key));
+        // the append script publishes on the record key with its "thread" replaced by "head"
+        String record = keys.record(key);
+        assertThat(keys.channel(key)).isEqualTo(record.substring(0, record.length() - "thread".length()) + "head");
     }
 
     @Test
