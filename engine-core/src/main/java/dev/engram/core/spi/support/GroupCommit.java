@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Objects;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoSink;
@@ -105,10 +106,7 @@ public final class GroupCommit<T> {
             while (inFlight.get() < maxInFlight && !queue.isEmpty()) {
                 List<Pending<T>> group = take();
                 inFlight.incrementAndGet();
-                write(group).doFinally(signal -> {
-                    inFlight.decrementAndGet();
-                    drain();
-                }).subscribe();
+                write(group).subscribe();
             }
             if (closed && queue.isEmpty() && inFlight.get() == 0) {
                 drained.tryEmitEmpty();
@@ -128,14 +126,32 @@ public final class GroupCommit<T> {
         return group;
     }
 
+    /**
+     * Runs one write. Its slot is given back as soon as the write answered, before its appends are: the next write is
+     * then on its way while this thread hands the outcomes to their callers, instead of after.
+     */
     private Mono<Void> write(List<Pending<T>> group) {
         List<T> appends = new ArrayList<>(group.size());
         group.forEach(p -> appends.add(p.append));
+        AtomicBoolean running = new AtomicBoolean(true);
+        Runnable release = () -> {
+            if (running.compareAndSet(true, false)) {
+                inFlight.decrementAndGet();
+                drain();
+            }
+        };
         return Mono.defer(() -> writer.write(appends))
                 .defaultIfEmpty(List.of())
-                .doOnNext(outcomes -> answer(group, outcomes))
-                .doOnError(e -> group.forEach(p -> p.sink.error(e)))
+                .doOnNext(outcomes -> {
+                    release.run();
+                    answer(group, outcomes);
+                })
+                .doOnError(e -> {
+                    release.run();
+                    group.forEach(p -> p.sink.error(e));
+                })
                 .onErrorResume(e -> Mono.empty())
+                .doFinally(signal -> release.run())
                 .then();
     }
 

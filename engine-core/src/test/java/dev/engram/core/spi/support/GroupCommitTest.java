@@ -78,6 +78,22 @@ class GroupCommitTest {
     }
 
     @Test
+    void theNextWriteStartsBeforeTheAnsweredOnesAreHandedOut() {
+        HeldWriter writer = new HeldWriter();
+        GroupCommit<String> commit = new GroupCommit<>("test", 3, 1 << 20, 1, writer);
+        List<Integer> writesStartedWhenAnswered = new CopyOnWriteArrayList<>();
+
+        var first = commit.submit(append("a", 10), "a").doOnNext(r -> writesStartedWhenAnswered.add(writer.groups.size())).toFuture();
+        var second = commit.submit(append("b", 10), "b").toFuture();
+        writer.release(0);
+
+        assertThat(first).succeedsWithin(WAIT);
+        assertThat(writesStartedWhenAnswered).as("the waiting append was on its way before the first caller heard back").containsExactly(2);
+        writer.release(1);
+        assertThat(second).succeedsWithin(WAIT);
+    }
+
+    @Test
     void aWriteStopsAtMaxBytesButALargerAppendStillGoesAlone() {
         HeldWriter writer = new HeldWriter();
         GroupCommit<String> commit = new GroupCommit<>("test", 100, 100, 1, writer);
