@@ -263,13 +263,13 @@ final class MongoEventLog implements EventLog {
                 return Mono.just(plan.outcomes);
             }
             Mono<Known> target = live != null ? Mono.just(live) : create(plan.accepted.get(0), record);
-            return target.flatMap(k -> commit(key, k, plan))
-                    .defaultIfEmpty(Written.LOST)
-                    .flatMap(written -> switch (written) {
-                        case DONE -> Mono.just(plan.outcomes);
+            return target.flatMap(k -> commit(key, k, plan).flatMap(written -> switch (written) {
+                        case DONE -> Mono.just(plan.answers(k.generation()));
                         case TAKEN -> attempt(key, group, attempt + 1, true);
                         case LOST -> attempt(key, group, attempt + 1, lookup);
-                    });
+                    }))
+                    // another writer created the thread first
+                    .switchIfEmpty(Mono.defer(() -> attempt(key, group, attempt + 1, lookup)));
         });
     }
 
@@ -304,6 +304,16 @@ final class MongoEventLog implements EventLog {
                 }
             }
             return plan;
+        }
+
+        /** The outcomes once committed to {@code generation}: the append that created the thread reports it. */
+        List<Object> answers(long generation) {
+            List<Object> answers = new ArrayList<>(outcomes.size());
+            for (Object o : outcomes) {
+                answers.add(o instanceof LogAppended a && a.firstVersion() == 1 && !a.deduplicated()
+                        ? new LogAppended(1, a.lastVersion(), false, generation) : o);
+            }
+            return answers;
         }
 
         /** Whether an append of the group is refused (a conflict, a mismatched or mixed retry). */
