@@ -54,8 +54,8 @@ final class MongoCheckpointStore implements CheckpointStore {
 
     /**
      * The thread's checkpoints by the prefix of their ids, {@code ^tenant/thread/ns/}: '/' occurs in no id, so the
-     * prefix is the thread's alone, and an anchored prefix is a range of the primary key (every server has that index,
-     * the in-process test server included) rather than a scan of every thread's checkpoints.
+     * prefix is the thread's alone. A server reads an anchored prefix as a range of the primary key; the in-process test
+     * server, which has no other index for it, matches it against the primary key's entries without reading documents.
      */
     static Bson byThread(ThreadKey key) {
         String prefix = ThreadDocuments.id(key) + "/";
