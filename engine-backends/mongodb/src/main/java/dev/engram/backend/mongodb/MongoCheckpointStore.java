@@ -1,9 +1,9 @@
 package dev.engram.backend.mongodb;
 
-import static com.mongodb.client.model.Filters.and;
 import static com.mongodb.client.model.Filters.eq;
 import static com.mongodb.client.model.Filters.in;
 
+import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.FindOneAndReplaceOptions;
 import com.mongodb.client.model.InsertManyOptions;
 import com.mongodb.client.model.Projections;
@@ -20,6 +20,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import org.bson.Document;
+import org.bson.conversions.Bson;
 import org.bson.types.Binary;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
@@ -49,6 +50,24 @@ final class MongoCheckpointStore implements CheckpointStore {
 
     private static String id(ThreadKey key, long version) {
         return ThreadDocuments.id(key) + "/" + version;
+    }
+
+    /**
+     * The thread's checkpoints by the prefix of their ids, {@code ^tenant/thread/ns/}: '/' occurs in no id, so the
+     * prefix is the thread's alone. A server reads an anchored prefix as a range of the primary key; the in-process test
+     * server, which has no other index for it, matches it against the primary key's entries without reading documents.
+     */
+    static Bson byThread(ThreadKey key) {
+        String prefix = ThreadDocuments.id(key) + "/";
+        StringBuilder regex = new StringBuilder(prefix.length() * 2).append('^');
+        for (int i = 0; i < prefix.length(); i++) {
+            char c = prefix.charAt(i);
+            if (!Character.isLetterOrDigit(c)) {
+                regex.append('\\');
+            }
+            regex.append(c);
+        }
+        return Filters.regex(ThreadDocuments.ID, regex.toString());
     }
 
     @Override
@@ -87,7 +106,7 @@ final class MongoCheckpointStore implements CheckpointStore {
 
     @Override
     public Flux<CheckpointMeta> list(ThreadKey key) {
-        return store.runMany("list checkpoints of " + key, Flux.defer(() -> Flux.from(store.checkpoints.find(ThreadDocuments.byKey(key))
+        return store.runMany("list checkpoints of " + key, Flux.defer(() -> Flux.from(store.checkpoints.find(byThread(key))
                         .projection(Projections.exclude(DATA)).sort(Sorts.descending(VERSION))))
                 .map(d -> new CheckpointMeta(key, ThreadDocuments.longOf(d, VERSION), ThreadDocuments.longOf(d, ThreadDocuments.GENERATION),
                         ThreadDocuments.longOf(d, CREATED_AT), (int) ThreadDocuments.longOf(d, SIZE))));
@@ -99,10 +118,10 @@ final class MongoCheckpointStore implements CheckpointStore {
                 Mono.from(store.checkpoints.find(eq(ThreadDocuments.ID, id(key, version))).first())).flatMap(d -> {
             long size = ThreadDocuments.longOf(d, SIZE);
             Mono<byte[]> data = ThreadDocuments.longOf(d, CHUNKS) == 0
-                    ? Mono.just(d.get(DATA, Binary.class).getData())
+                    ? Mono.just(bytes(d.get(DATA)))
                     : Flux.from(store.checkpointChunks.find(eq(BATCH, d.getString(BATCH))).sort(Sorts.ascending(INDEX)))
                             .reduce(new ByteArrayOutputStream(), (out, chunk) -> {
-                                out.writeBytes(chunk.get(DATA, Binary.class).getData());
+                                out.writeBytes(bytes(chunk.get(DATA)));
                                 return out;
                             })
                             .map(ByteArrayOutputStream::toByteArray);
@@ -116,6 +135,16 @@ final class MongoCheckpointStore implements CheckpointStore {
         }));
     }
 
+    private static byte[] bytes(Object data) {
+        if (data instanceof byte[] raw) {
+            return raw;
+        }
+        if (data instanceof Binary b) {
+            return b.getData();
+        }
+        throw new CorruptDataException("a checkpoint document has no bytes");
+    }
+
     @Override
     public Mono<Void> delete(ThreadKey key, long version) {
         return store.run("delete checkpoint " + version + " of " + key, Mono.defer(() ->
@@ -125,12 +154,11 @@ final class MongoCheckpointStore implements CheckpointStore {
     @Override
     public Mono<Void> deleteAll(ThreadKey key) {
         return store.run("delete checkpoints of " + key, Mono.defer(() ->
-                Flux.from(store.checkpoints.find(and(ThreadDocuments.byKey(key), com.mongodb.client.model.Filters.gt(CHUNKS, 0)))
-                                .projection(Projections.include(BATCH)))
-                        .map(d -> d.getString(BATCH))
+                Flux.from(store.checkpoints.find(byThread(key)).projection(Projections.include(BATCH)))
+                        .mapNotNull(d -> d.getString(BATCH))
                         .collectList()
                         // the checkpoints first: a chunk nothing refers to is garbage, a checkpoint without its chunks is not
-                        .flatMap(batches -> Mono.from(store.checkpoints.deleteMany(ThreadDocuments.byKey(key)))
+                        .flatMap(batches -> Mono.from(store.checkpoints.deleteMany(byThread(key)))
                                 .then(batches.isEmpty() ? Mono.empty() : Mono.from(store.checkpointChunks.deleteMany(in(BATCH, batches))).then()))));
     }
 }

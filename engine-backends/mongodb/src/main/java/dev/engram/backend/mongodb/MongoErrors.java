@@ -2,8 +2,10 @@ package dev.engram.backend.mongodb;
 
 import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
+import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
 import com.mongodb.MongoWriteException;
+import com.mongodb.bulk.BulkWriteError;
 import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.EngramException;
 import dev.engram.core.PayloadTooLargeException;
@@ -19,16 +21,23 @@ final class MongoErrors {
     private MongoErrors() {
     }
 
-    /** Whether a write failed on a unique index. */
+    /** Whether a write (or an index build) failed on a unique index. */
     static boolean isDuplicateKey(Throwable e) {
+        if (e instanceof MongoCommandException c) {
+            return c.getErrorCode() == DUPLICATE_KEY;
+        }
         if (e instanceof MongoWriteException w) {
             return w.getError().getCategory() == ErrorCategory.DUPLICATE_KEY || w.getError().getCode() == DUPLICATE_KEY;
         }
         if (e instanceof MongoBulkWriteException b) {
-            return b.getWriteErrors().stream().anyMatch(err -> err.getCategory() == ErrorCategory.DUPLICATE_KEY
-                    || err.getCode() == DUPLICATE_KEY);
+            return b.getWriteErrors().stream().anyMatch(MongoErrors::isDuplicateKey);
         }
         return false;
+    }
+
+    /** Whether one write of a bulk failed on a unique index. */
+    static boolean isDuplicateKey(BulkWriteError error) {
+        return error.getCategory() == ErrorCategory.DUPLICATE_KEY || error.getCode() == DUPLICATE_KEY;
     }
 
     /** Translates anything that is not already an {@link EngramException}. */

@@ -59,11 +59,13 @@ import java.util.ArrayList;
 import java.util.Date;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiConsumer;
 import java.util.stream.Collectors;
@@ -86,16 +88,24 @@ final class MongoEventLog implements EventLog {
 
     /** Lost races an append tolerates before it gives up with a transient error. */
     private static final int MAX_ATTEMPTS = 100;
-    private static final int READ_BATCH = 64;
+    /** Versions a read asks commit ids for at once, and how far before its first version it looks for the commit holding it. */
+    private static final int READ_WINDOW = 256;
+    private static final int READ_BACK = 16;
+    /** Threads whose generation and head this process keeps, at most. */
+    static final int MAX_KNOWN = 10_000;
 
     private final MongoStore store;
     private final Clock clock;
     private final BiConsumer<ThreadKey, Long> published;
     private final AppendLanes lanes = new AppendLanes(this::writeGroup);
+    private final CommitBatcher batcher;
+    /** What this process last wrote to each thread it wrote lately; changed only by the thread's lane, and by delete. */
+    private final ConcurrentHashMap<ThreadKey, Known> known = new ConcurrentHashMap<>();
     private final java.time.Duration timeout;
 
     MongoEventLog(MongoStore store, Clock clock, BiConsumer<ThreadKey, Long> published) {
         this.store = store;
+        this.batcher = new CommitBatcher(store);
         this.timeout = store.timeout();
         this.clock = clock;
         this.published = published;
@@ -145,7 +155,7 @@ final class MongoEventLog implements EventLog {
                 return Mono.just(new Live(record, g, hint));
             }
             // a writer stopped between its commit and its record update: the commit counts and the record catches up
-            return Mono.from(store.threads.updateOne(and(byId(key), eq(GENERATION, g)), Updates.max(HEAD, head)))
+            return Mono.from(store.threads.updateOne(ThreadDocuments.live(key, g, longOf(record, DELETED_UP_TO)), Updates.max(HEAD, head)))
                     .onErrorResume(e -> Mono.empty())
                     .thenReturn(new Live(record, g, head));
         });
@@ -160,11 +170,10 @@ final class MongoEventLog implements EventLog {
 
     @Override
     public Mono<LogAppended> append(LogAppend append) {
-        return Mono.defer(() -> {
+        return MongoStore.bounded(Mono.defer(() -> {
                     CommitDocuments.check(append.events());
                     return lanes.submit(append);
-                })
-                .timeout(timeout)
+                }), timeout)
                 .onErrorMap(e -> MongoErrors.translate(e, "append to " + append.key()))
                 .doOnNext(r -> {
                     if (!r.deduplicated()) {
@@ -173,46 +182,94 @@ final class MongoEventLog implements EventLog {
                 });
     }
 
-    /** What the thread looked like to a group: its record (null when absent), whether it is live, its generation and head. */
-    private record Seen(@Nullable Document record, boolean live, long generation, long head) {
+    /**
+     * A live generation as this process last wrote it: what the next commit needs, without reading the record. A hint
+     * only: when another process wrote since, the commit's primary key at {@code head + 1} is taken; when the thread was
+     * deleted, re-created or retention passed the head, the record's compare-and-set on (generation, watermark) fails.
+     */
+    private record Known(long generation, long head, long deletedUpTo, long ttl, long expiresAt, long commitsExpireAt) {
+
+        static Known of(Document record, long head) {
+            Date commitsExpire = record.getDate(COMMITS_EXPIRE_AT);
+            return new Known(ThreadDocuments.generation(record), head, longOf(record, DELETED_UP_TO), longOf(record, TTL),
+                    ThreadDocuments.expiresAtMillis(record), commitsExpire == null ? 0 : commitsExpire.getTime());
+        }
+
+        boolean expired(long now) {
+            return expiresAt != 0 && expiresAt <= now;
+        }
+    }
+
+    private void remember(ThreadKey key, Known k) {
+        if (known.size() >= MAX_KNOWN && !known.containsKey(key)) {
+            Iterator<ThreadKey> any = known.keySet().iterator();
+            if (any.hasNext()) {
+                any.next();
+                any.remove();
+            }
+        }
+        known.put(key, k);
     }
 
     private Mono<List<Object>> writeGroup(ThreadKey key, List<LogAppend> group) {
-        return store.run("append to " + key, Mono.defer(() -> attempt(key, group, 1)));
+        return store.run("append to " + key, Mono.defer(() -> attempt(key, group, 1, false)));
     }
 
     /**
      * The rules of {@link LogAppend} for each append of the group in order, as if they came one after the other, then
-     * one commit for those that write. A lost race, or a generation that ended under the commit, starts the group again.
+     * one commit for those that write. Where event ids are unique, a group is first planned as if none of its ids were
+     * stored, on the head this process knows: the unique index checks that when the commit goes in, and the ids are
+     * looked up ({@code lookup}) only when it refuses one or before the plan refuses an append. A lost race, or a
+     * generation that ended under the commit, starts the group again from the record.
      */
-    private Mono<List<Object>> attempt(ThreadKey key, List<LogAppend> group, int attempt) {
+    private Mono<List<Object>> attempt(ThreadKey key, List<LogAppend> group, int attempt, boolean lookup) {
         if (attempt > MAX_ATTEMPTS) {
             return Mono.error(new BackendUnavailableException("append to " + key + " lost " + MAX_ATTEMPTS
                     + " races in a row with other writers; try again"));
         }
         long now = group.stream().mapToLong(LogAppend::nowMillis).max().orElse(0);
+        boolean optimistic = !lookup && store.uniqueEventIds();
+        Known cached = optimistic && attempt == 1 ? known.get(key) : null;
+        if (cached != null && !cached.expired(now)) {
+            return plan(key, group, attempt, false, null, cached);
+        }
         return record(key).map(Optional::of).defaultIfEmpty(Optional.empty()).flatMap(found -> {
             Document r = found.orElse(null);
-            Mono<Seen> seen = r == null || isExpired(r, now)
-                    ? Mono.just(new Seen(r, false, 0, 0))
-                    : withHead(key, r).map(l -> new Seen(r, true, l.generation(), l.head()));
-            return seen.flatMap(s -> {
-                List<EventRecord> all = new ArrayList<>();
-                group.forEach(a -> all.addAll(a.events()));
-                // read after the head: a racing copy of an append either shows here or takes the same first version
-                Mono<Map<UUID, EventRecord>> stored = s.head() == 0 ? Mono.just(Map.of())
-                        : stored(key, s.generation(), longOf(s.record(), DELETED_UP_TO), all);
-                return stored.flatMap(known -> {
-                    Plan plan = Plan.of(group, s.head(), known);
-                    if (plan.events.isEmpty()) {
-                        return Mono.just(plan.outcomes);
-                    }
-                    Mono<Document> target = s.live() ? Mono.just(s.record()) : create(plan.accepted.get(0), s.record());
-                    return target.flatMap(record -> commit(key, record, s.head(), plan))
-                            .defaultIfEmpty(false)
-                            .flatMap(done -> done ? Mono.just(plan.outcomes) : attempt(key, group, attempt + 1));
-                });
-            });
+            if (r == null || isExpired(r, now)) {
+                return plan(key, group, attempt, !optimistic, r, null);
+            }
+            return withHead(key, r).flatMap(l -> plan(key, group, attempt, !optimistic, r, Known.of(r, l.head())));
+        });
+    }
+
+    /** Plans the group on the thread as seen ({@code live} null: absent or expired, head 0) and writes its commit. */
+    private Mono<List<Object>> plan(ThreadKey key, List<LogAppend> group, int attempt, boolean lookup, @Nullable Document record,
+                                    @Nullable Known live) {
+        long head = live == null ? 0 : live.head();
+        Mono<Map<UUID, EventRecord>> stored = Mono.just(Map.of());
+        if (lookup && live != null && record != null && head > 0) {
+            List<EventRecord> all = new ArrayList<>();
+            group.forEach(a -> all.addAll(a.events()));
+            // read after the head: a racing copy of an append either shows here or takes the same first version
+            stored = stored(key, live.generation(), longOf(record, DELETED_UP_TO), all);
+        }
+        return stored.flatMap(found -> {
+            Plan plan = Plan.of(group, head, found);
+            if (!lookup && head > 0 && plan.refuses()) {
+                // rules 1 and 2 come before 3: an earlier copy of an append is answered, not refused, so look first
+                return attempt(key, group, attempt, true);
+            }
+            if (plan.events.isEmpty()) {
+                return Mono.just(plan.outcomes);
+            }
+            Mono<Known> target = live != null ? Mono.just(live) : create(plan.accepted.get(0), record);
+            return target.flatMap(k -> commit(key, k, plan).flatMap(written -> switch (written) {
+                        case DONE -> Mono.just(plan.answers(k.generation()));
+                        case TAKEN -> attempt(key, group, attempt + 1, true);
+                        case LOST -> attempt(key, group, attempt + 1, lookup);
+                    }))
+                    // another writer created the thread first
+                    .switchIfEmpty(Mono.defer(() -> attempt(key, group, attempt + 1, lookup)));
         });
     }
 
@@ -249,6 +306,21 @@ final class MongoEventLog implements EventLog {
             return plan;
         }
 
+        /** The outcomes once committed to {@code generation}: the append that created the thread reports it. */
+        List<Object> answers(long generation) {
+            List<Object> answers = new ArrayList<>(outcomes.size());
+            for (Object o : outcomes) {
+                answers.add(o instanceof LogAppended a && a.firstVersion() == 1 && !a.deduplicated()
+                        ? new LogAppended(1, a.lastVersion(), false, generation) : o);
+            }
+            return answers;
+        }
+
+        /** Whether an append of the group is refused (a conflict, a mismatched or mixed retry). */
+        boolean refuses() {
+            return outcomes.stream().anyMatch(o -> o instanceof EngramException);
+        }
+
         /** Each write refreshes the TTL: the last one given wins, none given keeps {@code base}. */
         long ttl(long base) {
             long ttl = base;
@@ -265,22 +337,49 @@ final class MongoEventLog implements EventLog {
         }
     }
 
-    /** The stored events of the generation that carry one of these ids (retention's watermark hides the older ones). */
+    /**
+     * The generation's visible events that carry one of these ids: one lookup per id on the unique index of event ids,
+     * and a commit found answers for all of its ids. Ids under retention's watermark, in a commit it could not delete
+     * whole, are released from it as retention does (the id went with its event, and may be appended again).
+     */
     private Mono<Map<UUID, EventRecord>> stored(ThreadKey key, long generation, long deletedUpTo, List<EventRecord> events) {
-        List<String> ids = new ArrayList<>(events.size());
-        Set<UUID> wanted = new HashSet<>();
-        for (EventRecord e : events) {
-            ids.add(e.eventId().toString());
-            wanted.add(e.eventId());
-        }
-        return Flux.from(store.commits.find(and(byGeneration(key, generation), in(IDS, ids))))
-                .concatMap(this::eventsOf)
-                .filter(e -> e.version() > deletedUpTo && wanted.contains(e.eventId()))
-                .collectMap(EventRecord::eventId);
+        Map<UUID, EventRecord> found = new HashMap<>();
+        Set<UUID> answered = new HashSet<>();
+        return Flux.fromIterable(events)
+                .concatMap(e -> {
+                    if (answered.contains(e.eventId())) {
+                        return Mono.<Void>empty();
+                    }
+                    // exactly the fields of the unique index; a generation id is random, so check the thread as well
+                    return Flux.from(store.commits.find(new Document(GENERATION, generation).append(IDS, e.eventId().toString())))
+                            .filter(commit -> key.equals(ThreadDocuments.keyOf(commit)))
+                            .concatMap(commit -> eventsOf(commit).collectList().flatMap(events1 -> {
+                                List<String> hidden = new ArrayList<>();
+                                for (EventRecord s : events1) {
+                                    if (s.version() > deletedUpTo) {
+                                        found.put(s.eventId(), s);
+                                        answered.add(s.eventId());
+                                    } else {
+                                        hidden.add(s.eventId().toString());
+                                    }
+                                }
+                                return releaseIds(commit.getString(ID), hidden);
+                            }))
+                            .then(Mono.fromRunnable(() -> answered.add(e.eventId())));
+                })
+                .then(Mono.fromSupplier(() -> found));
     }
 
-    /** Starts a new generation: inserts the record, or replaces the expired one; empty when another writer was first. */
-    private Mono<Document> create(LogAppend creator, @Nullable Document expired) {
+    /** Takes ids out of a commit's {@code ids}, so the unique index no longer holds them (the events stay, hidden). */
+    private Mono<Void> releaseIds(String commitId, List<String> ids) {
+        return ids.isEmpty() ? Mono.empty() : Mono.from(store.commits.updateOne(eq(ID, commitId), Updates.pullAll(IDS, ids))).then();
+    }
+
+    /**
+     * Starts a new generation: inserts the record, or replaces the expired one (and sweeps what dead generations left);
+     * empty when another writer was first.
+     */
+    private Mono<Known> create(LogAppend creator, @Nullable Document expired) {
         ThreadKey key = creator.key();
         long now = creator.nowMillis();
         long ttl = creator.ttl() != null ? creator.ttl().toMillis() : 0;
@@ -301,71 +400,127 @@ final class MongoEventLog implements EventLog {
                 // the expiry in the filter: a writer that refreshed it meanwhile keeps the thread alive
                 : Mono.from(store.threads.replaceOne(and(byId(key), eq(GENERATION, generation(expired)),
                         eq(EXPIRES_AT, expired.getDate(EXPIRES_AT))), record)).map(r -> r.getMatchedCount() == 1);
-        return written.flatMap(ok -> ok ? sweep(key).thenReturn(record) : Mono.empty());
+        // a thread that was never there, or was deleted (which sweeps), has no dead generation to sweep but a crash's
+        Mono<Void> sweep = expired == null ? Mono.empty() : sweep(key);
+        return written.flatMap(ok -> ok ? sweep.thenReturn(Known.of(record, 0)) : Mono.empty());
+    }
+
+    /** What became of a group's commit. */
+    private enum Written {
+        /** Committed and acknowledged by the record. */
+        DONE,
+        /** Refused by a unique index: another commit took the version, or one of the ids is stored. */
+        TAKEN,
+        /** Removed again: the generation ended, or retention passed the version, meanwhile. */
+        LOST
     }
 
     /**
-     * Rule 4 for a group: inserts its commit at {@code head + 1}, keeps the commits' expiry ahead of the thread's, then
-     * updates the record of the generation, which acknowledges. False when another commit took the version (E11000)
-     * or the generation ended meanwhile (the commit is then removed again).
+     * Rule 4 for a group: keeps the commits' expiry ahead of the thread's, inserts its commit at {@code head + 1} with
+     * the next batch of commits, then updates the record if it is still of this generation with the same watermark,
+     * which acknowledges. That compare-and-set is enough: the commit's primary key is free only if nothing follows
+     * {@code head} (or retention removed what did, and then the watermark moved). When the update did not match, the
+     * record settles whether the commit counts.
      */
-    private Mono<Boolean> commit(ThreadKey key, Document record, long head, Plan plan) {
-        long generation = generation(record);
-        long first = head + 1;
-        long last = head + plan.events.size();
+    private Mono<Written> commit(ThreadKey key, Known k, Plan plan) {
+        long generation = k.generation();
+        long first = k.head() + 1;
+        long last = k.head() + plan.events.size();
         long now = plan.last().nowMillis();
-        long ttl = plan.ttl(first == 1 ? 0 : longOf(record, TTL));
-        Date floor = record.getDate(COMMITS_EXPIRE_AT);
-        long commitsExpire = ttl > 0 ? Math.max(now + 2 * ttl, floor == null ? 0 : floor.getTime()) : 0;
+        long ttl = plan.ttl(first == 1 ? 0 : k.ttl());
+        long commitsExpire = ttl > 0 ? Math.max(now + 2 * ttl, k.commitsExpireAt()) : 0;
         CommitDocuments.Batch batch = CommitDocuments.build(key, generation, first, plan.events, ThreadDocuments.date(commitsExpire));
-        Mono<Void> insert = batch.parts().isEmpty()
-                ? Mono.from(store.commits.insertOne(batch.commit())).then()
-                : Mono.from(store.parts.insertMany(batch.parts(), new InsertManyOptions().ordered(true)))
-                        .then(Mono.from(store.commits.insertOne(batch.commit()))).then();
-        LogAppend creator = plan.accepted.get(0);
-        return insert.thenReturn(true)
-                .onErrorResume(MongoErrors::isDuplicateKey, e -> discardParts(batch).thenReturn(false))
-                .flatMap(inserted -> !inserted ? Mono.just(false)
-                        : refreshCommitExpiry(key, generation, record, ttl, first, now, commitsExpire)
-                                .then(Mono.from(store.threads.updateOne(and(byId(key), eq(GENERATION, generation)),
-                                        recordUpdate(creator, first, last, ttl, now, commitsExpire))))
-                                .flatMap(updated -> updated.getMatchedCount() == 1 ? Mono.just(true)
-                                        // the thread was deleted or expired and re-created meanwhile: this commit is dead
-                                        : discard(batch).thenReturn(false)));
+        Mono<Void> parts = batch.parts().isEmpty() ? Mono.empty()
+                : Mono.from(store.parts.insertMany(batch.parts(), new InsertManyOptions().ordered(true))).then();
+        Document update = recordUpdate(k, plan.accepted.get(0), first, last, ttl, now, commitsExpire);
+        Known after = new Known(generation, last, k.deletedUpTo(), ttl, ttl > 0 ? now + ttl : 0, commitsExpire);
+        return parts
+                .then(refreshCommitExpiry(key, k, ttl, first, now, commitsExpire))
+                .then(batcher.submit(new CommitBatcher.Write(batch.commit(), ThreadDocuments.live(key, generation, k.deletedUpTo()), update)))
+                .flatMap(outcome -> switch (outcome) {
+                    case COMMITTED -> Mono.just(Written.DONE);
+                    case TAKEN -> discardParts(batch).thenReturn(Written.TAKEN);
+                    case UNCONFIRMED -> settle(key, generation, first, last, update, 1)
+                            .flatMap(counts -> counts ? Mono.just(Written.DONE) : discard(batch).thenReturn(Written.LOST));
+                })
+                .doOnNext(written -> {
+                    if (written == Written.DONE) {
+                        remember(key, after);
+                    } else {
+                        known.remove(key);
+                    }
+                })
+                .doOnError(e -> known.remove(key));
     }
 
-    private static Bson recordUpdate(LogAppend creator, long first, long last, long ttl, long now, long commitsExpire) {
-        List<Bson> u = new ArrayList<>();
-        u.add(Updates.max(HEAD, last));
-        u.add(Updates.max(UPDATED_AT, now));
-        u.add(Updates.set(TTL, ttl));
+    /**
+     * Whether a commit whose record update is not known to have matched counts: not when its generation ended or
+     * retention's watermark reached it meanwhile; yes when the record's head is past it (a later commit builds on it);
+     * otherwise its update is applied to the record as it is now (the update only raises the head, to the commit's last,
+     * so applying it twice changes nothing).
+     */
+    private Mono<Boolean> settle(ThreadKey key, long generation, long first, long last, Bson update, int attempt) {
+        return record(key).flatMap(r -> {
+            long deletedUpTo = longOf(r, DELETED_UP_TO);
+            if (ThreadDocuments.generation(r) != generation || deletedUpTo >= first) {
+                return Mono.just(false);
+            }
+            if (longOf(r, HEAD) > last) {
+                return Mono.just(true);
+            }
+            if (attempt > MAX_ATTEMPTS) {
+                return Mono.error(new BackendUnavailableException("the record of " + key + " kept changing under an append; try again"));
+            }
+            return Mono.from(store.threads.updateOne(ThreadDocuments.live(key, generation, deletedUpTo), update))
+                    .flatMap(u -> u.getMatchedCount() == 1 ? Mono.just(true) : settle(key, generation, first, last, update, attempt + 1));
+        }).defaultIfEmpty(false);
+    }
+
+    /** The record's update for a commit: head and time, and of the TTL fields only what differs from {@code k}. */
+    private static Document recordUpdate(Known k, LogAppend creator, long first, long last, long ttl, long now, long commitsExpire) {
+        Document max = new Document(HEAD, last).append(UPDATED_AT, now);
+        Document set = new Document();
+        Document unset = new Document();
+        if (ttl != k.ttl()) {
+            set.append(TTL, ttl);
+        }
         if (ttl > 0) {
-            u.add(Updates.set(EXPIRES_AT, new Date(now + ttl)));
-            u.add(Updates.max(COMMITS_EXPIRE_AT, new Date(commitsExpire)));
+            set.append(EXPIRES_AT, new Date(now + ttl));
+            max.append(COMMITS_EXPIRE_AT, new Date(commitsExpire));
         } else {
-            u.add(Updates.unset(EXPIRES_AT));
-            u.add(Updates.unset(COMMITS_EXPIRE_AT));
+            if (k.expiresAt() != 0) {
+                unset.append(EXPIRES_AT, "");
+            }
+            if (k.commitsExpireAt() != 0) {
+                unset.append(COMMITS_EXPIRE_AT, "");
+            }
         }
         if (first == 1) {
             // the writer of version 1 creates the thread, whoever inserted the record
-            u.add(Updates.set(METADATA, ThreadDocuments.metadata(creator.metadata())));
-            u.add(Updates.set(CREATED_AT, creator.nowMillis()));
+            set.append(METADATA, ThreadDocuments.metadata(creator.metadata())).append(CREATED_AT, creator.nowMillis());
         }
-        return Updates.combine(u);
+        Document update = new Document("$max", max);
+        if (!set.isEmpty()) {
+            update.append("$set", set);
+        }
+        if (!unset.isEmpty()) {
+            update.append("$unset", unset);
+        }
+        return update;
     }
 
     /**
      * Keeps every commit of the generation alive on the server (TTL index) at least as long as the thread: once per TTL
      * period, not per append, since commits are given twice the TTL.
      */
-    private Mono<Void> refreshCommitExpiry(ThreadKey key, long generation, Document record, long ttl, long first, long now, long commitsExpire) {
-        Date floor = record.getDate(COMMITS_EXPIRE_AT);
-        Bson gen = byGeneration(key, generation);
-        if (ttl > 0 && first > 1 && (floor == null || floor.getTime() < now + ttl)) {
+    private Mono<Void> refreshCommitExpiry(ThreadKey key, Known k, long ttl, long first, long now, long commitsExpire) {
+        long floor = k.commitsExpireAt();
+        Bson gen = byGeneration(key, k.generation());
+        if (ttl > 0 && first > 1 && floor < now + ttl) {
             Bson max = Updates.max(EXPIRES_AT, new Date(commitsExpire));
             return Mono.when(store.commits.updateMany(gen, max), store.parts.updateMany(gen, max));
         }
-        if (ttl == 0 && floor != null) {
+        if (ttl == 0 && floor != 0) {
             Bson unset = Updates.unset(EXPIRES_AT);
             return Mono.when(store.commits.updateMany(gen, unset), store.parts.updateMany(gen, unset));
         }
@@ -435,12 +590,59 @@ final class MongoEventLog implements EventLog {
             if (from > toVersion || limit <= 0) {
                 return Flux.empty();
             }
-            return Flux.from(store.commits.find(and(byGeneration(key, generation(r)), gte(LAST, from), lte(FIRST, toVersion)))
-                            .sort(Sorts.ascending(LAST)).batchSize(Math.min(limit, READ_BATCH)))
+            long g = generation(r);
+            long hint = longOf(r, HEAD);
+            return window(key, g, hint, from, toVersion, limit)
+                    .expand(w -> w.next() > toVersion || w.next() <= w.end() ? Mono.empty()
+                            : window(key, g, hint, w.next(), toVersion, limit))
+                    .concatMapIterable(Window::commits)
                     .concatMap(this::eventsOf, 1)
                     .filter(e -> e.version() >= from && e.version() <= toVersion)
                     .take(limit);
         })));
+    }
+
+    /**
+     * Commits of the chain found by one read: those from the one that holds {@code from}, in order; {@code end} is the
+     * last version the read asked ids for, {@code next} the first version after the commits found.
+     */
+    private record Window(List<Document> commits, long end, long next) {
+    }
+
+    /**
+     * The commits that hold {@code from} and the versions after it, by primary key: the ids of the commits that would
+     * start at each version of a window around {@code from} (commits are contiguous, so those found chain up from the
+     * one that holds {@code from}). When that one starts before the window, a range query on {@code first}/{@code last}
+     * finds it, and the next window goes on after it.
+     */
+    private Mono<Window> window(ThreadKey key, long generation, long recordHead, long from, long to, int limit) {
+        long start = Math.max(1, from - READ_BACK);
+        long end = from + Math.min(Math.min(to - from, limit - 1L), READ_WINDOW - 1);
+        List<String> ids = new ArrayList<>((int) (end - start + 1));
+        for (long v = start; v <= end; v++) {
+            ids.add(CommitDocuments.id(key, generation, v));
+        }
+        return Flux.from(store.commits.find(in(ID, ids))).collectList().flatMap(found -> {
+            found.sort(java.util.Comparator.comparingLong(d -> longOf(d, FIRST)));
+            List<Document> chain = new ArrayList<>();
+            long next = from;
+            for (Document c : found) {
+                long first = longOf(c, FIRST);
+                long last = longOf(c, LAST);
+                if (chain.isEmpty() ? first <= from && last >= from : first == next) {
+                    chain.add(c);
+                    next = last + 1;
+                }
+            }
+            if (!chain.isEmpty() || (from > recordHead && start <= recordHead + 1)) {
+                // nothing holds from although the window reached the commit after the record's head: past the head
+                return Mono.just(new Window(chain, end, next));
+            }
+            return Mono.from(store.commits.find(and(byGeneration(key, generation), gte(LAST, from), lte(FIRST, from)))
+                            .sort(Sorts.ascending(LAST)).first())
+                    .map(holder -> new Window(List.of(holder), from, longOf(holder, LAST) + 1))
+                    .defaultIfEmpty(new Window(List.of(), Long.MAX_VALUE, Long.MAX_VALUE));
+        });
     }
 
     @Override
@@ -475,7 +677,11 @@ final class MongoEventLog implements EventLog {
 
     @Override
     public Mono<Boolean> delete(ThreadKey key) {
-        return store.run("delete " + key, Mono.defer(() -> deleteAttempt(key, 1)))
+        return store.run("delete " + key, Mono.defer(() -> {
+                    known.remove(key);
+                    return deleteAttempt(key, 1);
+                }))
+                .doFinally(s -> known.remove(key))
                 .doOnNext(existed -> {
                     if (existed) {
                         published.accept(key, 0L);
@@ -519,10 +725,27 @@ final class MongoEventLog implements EventLog {
                                 .collectList()
                                 .flatMap(batches -> batches.isEmpty() ? Mono.empty() : Mono.from(store.parts.deleteMany(in(BATCH, batches))))
                                 .then(Mono.from(store.commits.deleteMany(covered)))
+                                .then(releaseStraddler(key, l.generation(), upTo))
                                 .thenReturn(removed);
                     })
                     .defaultIfEmpty(0L);
         }).defaultIfEmpty(0L));
+    }
+
+    /**
+     * Releases the ids of the events under the watermark from the commit that straddles it, so they may be appended
+     * again as with every backend. A commit's {@code ids} are its newest events' in order (releases only ever take the
+     * oldest), so the hidden ones are a prefix.
+     */
+    private Mono<Void> releaseStraddler(ThreadKey key, long generation, long upTo) {
+        return Flux.from(store.commits.find(and(byGeneration(key, generation), lte(FIRST, upTo), gt(LAST, upTo)))
+                        .projection(Projections.include(LAST, IDS)))
+                .concatMap(c -> {
+                    List<String> ids = c.getList(IDS, String.class, List.of());
+                    long hidden = Math.max(0, Math.min(ids.size(), upTo - (longOf(c, LAST) - ids.size())));
+                    return releaseIds(c.getString(ID), ids.subList(0, (int) hidden));
+                })
+                .then();
     }
 
     @Override

@@ -48,6 +48,23 @@ final class ThreadDocuments {
                 Filters.eq(NAMESPACE, key.namespace()), Filters.eq(GENERATION, generation));
     }
 
+    /**
+     * The thread's fields as one flat document: a filter that is exactly the keys of an index (plus more equalities) is
+     * what a server without a query planner, such as the in-process test server, can answer from the index.
+     */
+    static Document keyFields(ThreadKey key) {
+        return new Document(TENANT, key.tenant()).append(THREAD, key.threadId()).append(NAMESPACE, key.namespace());
+    }
+
+    /**
+     * The record while it is of this generation and retention's watermark is {@code deletedUpTo}: the compare-and-set of
+     * every record update an append makes. As one flat document of exactly the fields of an index, a server without a
+     * query planner (the in-process test server) answers it from that index.
+     */
+    static Document live(ThreadKey key, long generation, long deletedUpTo) {
+        return new Document(ID, id(key)).append(GENERATION, generation).append(DELETED_UP_TO, deletedUpTo);
+    }
+
     static Document withKey(Document doc, ThreadKey key) {
         return doc.append(TENANT, key.tenant()).append(THREAD, key.threadId()).append(NAMESPACE, key.namespace());
     }

@@ -1,6 +1,7 @@
 package dev.engram.backend.mongodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.model.ExpectedVersion;
@@ -9,6 +10,7 @@ import dev.engram.core.spi.Backend;
 import dev.engram.core.spi.EventRecord;
 import dev.engram.core.spi.LogAppend;
 import dev.engram.core.spi.LogAppended;
+import dev.engram.core.spi.ThreadRecord;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -22,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.test.StepVerifier;
 
 /**
  * The server goes away under load and comes back on the same port with the same data (the in-process server's memory
@@ -66,7 +69,10 @@ class MongoServerGoneIT {
                         .take(Duration.ofSeconds(60));
             });
             var running = load.subscribeOn(Schedulers.boundedElastic()).then().toFuture();
-            waitUntil(() -> acknowledged.values().stream().mapToInt(List::size).sum() >= 400);
+            // every writer under way: a writer whose first append is still going (its turn for a pooled connection
+            // can come well after the others' 400th event) has no thread yet, and the thread it leaves is checked below
+            waitUntil(() -> acknowledged.values().stream().mapToInt(List::size).sum() >= 400
+                    && acknowledged.values().stream().noneMatch(List::isEmpty));
             down.set(true);
             server.stop();
             running.get();
@@ -77,7 +83,9 @@ class MongoServerGoneIT {
             waitUntil(() -> backend.ping().then(Mono.just(true)).onErrorReturn(false).block());
             for (Map.Entry<ThreadKey, List<EventRecord>> e : acknowledged.entrySet()) {
                 List<EventRecord> stored = backend.events().read(e.getKey(), 1, Long.MAX_VALUE, 1_000_000).collectList().block();
-                long head = backend.events().find(e.getKey()).block().version();
+                ThreadRecord thread = backend.events().find(e.getKey()).block();
+                assertThat(thread).as("%s, which has acknowledged appends", e.getKey()).isNotNull();
+                long head = thread.version();
                 assertThat(stored).as("gapless, nothing half-written").hasSize((int) head)
                         .extracting(EventRecord::version).containsExactlyElementsOf(versions(head));
                 assertThat(head % 2).as("whole batches only").isZero();
@@ -91,6 +99,51 @@ class MongoServerGoneIT {
             }
             backend.close().block();
         }
+    }
+
+    @Test
+    void aCommitWhoseRecordUpdateTheOutageCutOffCountsOnceTheServerIsBack() {
+        try (MongoTestServer server = MongoTestServer.start()) {
+            Backend backend = server.backend("cut", Clock.systemUTC(), "commandTimeout", "2s");
+            ThreadKey key = ThreadKey.of("cut");
+            EventRecord first = event();
+            server.goAwayAt("update", "threads");
+            assertThatThrownBy(() -> backend.events().append(append(key, ExpectedVersion.noThread(), first)).block())
+                    .as("unacknowledged: the record update and the read that settles it both failed")
+                    .isInstanceOf(BackendUnavailableException.class);
+
+            server.comeBack();
+            assertThat(backend.events().find(key).block().version()).as("the commit counts").isEqualTo(1);
+            assertThat(backend.events().read(key, 1, 9, 9).collectList().block()).singleElement()
+                    .satisfies(e -> assertThat(e.samePayload(first)).isTrue());
+            assertThat(backend.events().append(append(key, ExpectedVersion.noThread(), first)).block())
+                    .as("a retry of it is answered, not written again").isEqualTo(new LogAppended(1, 1, true));
+            assertThat(backend.events().append(append(key, ExpectedVersion.exactly(1), event())).block().firstVersion()).isEqualTo(2);
+            backend.close().block();
+        }
+    }
+
+    @Test
+    void aThreadWhoseFirstCommitTheOutageCutOffIsAbsentAndItsNextAppendCreatesIt() {
+        try (MongoTestServer server = MongoTestServer.start()) {
+            Backend backend = server.backend("uncommitted", Clock.systemUTC(), "commandTimeout", "2s");
+            ThreadKey key = ThreadKey.of("uncommitted");
+            server.goAwayAt("insert", "commits");
+            assertThatThrownBy(() -> backend.events().append(append(key, ExpectedVersion.noThread(), event())).block())
+                    .isInstanceOf(BackendUnavailableException.class);
+
+            server.comeBack();
+            StepVerifier.create(backend.events().find(key)).as("a record without a commit is no thread").verifyComplete();
+            LogAppended created = backend.events().append(append(key, ExpectedVersion.noThread(), event())).block();
+            assertThat(created.firstVersion()).isEqualTo(1);
+            assertThat(created.generation()).as("the generation of the record the cut-off append left")
+                    .isEqualTo(backend.events().find(key).block().generation());
+            backend.close().block();
+        }
+    }
+
+    private static LogAppend append(ThreadKey key, ExpectedVersion expected, EventRecord event) {
+        return new LogAppend(key, expected, List.of(event), Map.of(), null, System.currentTimeMillis());
     }
 
     private static void record(List<EventRecord> acknowledged, List<EventRecord> batch, LogAppended r) {

@@ -63,6 +63,21 @@ final class MongoTestServer implements AutoCloseable {
         server.bind("127.0.0.1", port);
     }
 
+    /**
+     * From the next {@code command} on the collection named {@code collection} (after the backend's prefix) on, that
+     * one included, every command fails unapplied, as on a server that went away at that point of a write, until
+     * {@link #comeBack()}.
+     */
+    void goAwayAt(String command, String collection) {
+        memory.goneAt = new String[] {command, collection};
+    }
+
+    /** Answers every command again, with the data as it was when it went away. */
+    void comeBack() {
+        memory.goneAt = null;
+        memory.gone = false;
+    }
+
     @Override
     public void close() {
         server.shutdownNow();
@@ -71,6 +86,8 @@ final class MongoTestServer implements AutoCloseable {
     /** The memory backend, except that a server's shutdown does not wipe it, so a new server can serve the same data. */
     private static final class KeptBackend implements de.bwaldvogel.mongo.MongoBackend {
         private final de.bwaldvogel.mongo.MongoBackend delegate;
+        private volatile String[] goneAt;
+        private volatile boolean gone;
 
         KeptBackend(de.bwaldvogel.mongo.MongoBackend delegate) {
             this.delegate = delegate;
@@ -94,6 +111,15 @@ final class MongoTestServer implements AutoCloseable {
 
         @Override
         public de.bwaldvogel.mongo.bson.Document handleMessage(de.bwaldvogel.mongo.wire.message.MongoMessage message) {
+            String[] at = goneAt;
+            if (at != null) {
+                de.bwaldvogel.mongo.bson.Document command = message.getDocument();
+                String name = command.keySet().iterator().next();
+                gone |= name.equals(at[0]) && String.valueOf(command.get(name)).endsWith(at[1]);
+                if (gone) {
+                    throw new de.bwaldvogel.mongo.exception.MongoServerException("gone away (test)");
+                }
+            }
             return delegate.handleMessage(message);
         }
 
