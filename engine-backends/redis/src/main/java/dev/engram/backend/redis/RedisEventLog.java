@@ -78,7 +78,7 @@ final class RedisEventLog implements EventLog {
     private Prepared prepare(LogAppend append) {
         List<byte[]> args = new ArrayList<>(2 + 2 * append.metadata().size() + append.events().size());
         addArguments(append, args);
-        return new Prepared(append, keys.record(append.key()), keys.allEncoded(append.key()), args);
+        return new Prepared(append, keys.record(append.key()), keys.all(append.key()), args);
     }
 
     /** Stops taking appends; completes once those already taken are answered. */

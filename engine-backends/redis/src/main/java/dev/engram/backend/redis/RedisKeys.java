@@ -65,15 +65,11 @@ final class RedisKeys {
         return tagged(key, CHECKPOINT_META_SUFFIX);
     }
 
-    /** Every key of the thread, in the order the append script expects. */
-    List<String> all(ThreadKey key) {
-        return List.of(record(key), events(key), eventIds(key), checkpoints(key), checkpointMeta(key));
-    }
-
     /**
-     * {@link #all} encoded, the part the keys share encoded once: this runs for every append, on the caller's thread.
+     * Every key of the thread, encoded, in the order the append script expects: record, events, event ids, checkpoints,
+     * checkpoint metadata. The part they share is encoded once, as this runs for every append on the caller's thread.
      */
-    List<byte[]> allEncoded(ThreadKey key) {
+    List<byte[]> all(ThreadKey key) {
         byte[] stem = tagged(key, "").getBytes(StandardCharsets.UTF_8);
         return List.of(join(stem, RECORD), join(stem, EVENTS), join(stem, EVENT_IDS), join(stem, CHECKPOINTS), join(stem, CHECKPOINT_META));
     }

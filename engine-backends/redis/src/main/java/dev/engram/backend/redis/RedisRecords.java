@@ -25,10 +25,6 @@ final class RedisRecords {
     private RedisRecords() {
     }
 
-    static byte[] eventId(UUID id) {
-        return ByteBuffer.allocate(16).putLong(id.getMostSignificantBits()).putLong(id.getLeastSignificantBits()).array();
-    }
-
     /** The event without its version, which the append script assigns. */
     static byte[] encodeEvent(EventRecord event) {
         byte[] type = event.type().getBytes(StandardCharsets.UTF_8);

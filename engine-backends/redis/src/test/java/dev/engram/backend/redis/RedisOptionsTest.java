@@ -115,16 +115,17 @@ class RedisOptionsTest {
         ThreadKey key = new ThreadKey("acme", "t-1", "sub.agent");
         assertThat(keys.record(key)).isEqualTo("engram:{acme|t-1|sub.agent}:thread");
         int slot = SlotHash.getSlot(keys.record(key));
-        assertThat(keys.all(key)).allSatisfy(k -> assertThat(SlotHash.getSlot(k)).isEqualTo(slot));
+        assertThat(keys.all(key)).hasSize(5).allSatisfy(k -> assertThat(SlotHash.getSlot(k)).isEqualTo(slot));
         assertThat(SlotHash.getSlot(new RedisKeys("other").record(key))).as("prefix outside the braces").isEqualTo(slot);
         assertThat(keys.record(new ThreadKey("acme", "t-1", ""))).isEqualTo("engram:{acme|t-1|}:thread");
     }
 
     @Test
-    void theEncodedKeysAreTheKeysAndTheChannelIsNamedAfterTheRecordKey() {
+    void anAppendCarriesTheThreadsKeysInScriptOrderAndItsChannelIsNamedAfterTheRecordKey() {
         RedisKeys keys = new RedisKeys("engram");
         ThreadKey key = new ThreadKey("acme", "t:1@x", "sub.agent");
-        assertThat(keys.allEncoded(key)).extracting(b -> new String(b, StandardCharsets.UTF_8)).containsExactlyElementsOf(keys.all(key));
+        assertThat(keys.all(key)).extracting(b -> new String(b, StandardCharsets.UTF_8))
+                .containsExactly(keys.record(key), keys.events(key), keys.eventIds(key), keys.checkpoints(key), keys.checkpointMeta(key));
         // the append script publishes on the record key with its "thread" replaced by "head"
         String record = keys.record(key);
         assertThat(keys.channel(key)).isEqualTo(record.substring(0, record.length() - "thread".length()) + "head");
