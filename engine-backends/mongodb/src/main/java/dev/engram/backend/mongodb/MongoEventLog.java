@@ -436,7 +436,7 @@ final class MongoEventLog implements EventLog {
         Known after = new Known(generation, last, k.deletedUpTo(), ttl, ttl > 0 ? now + ttl : 0, commitsExpire);
         return parts
                 .then(refreshCommitExpiry(key, k, ttl, first, now, commitsExpire))
-                .then(batcher.submit(new CommitBatcher.Write(batch.commit(), ThreadDocuments.live(key, generation, k.deletedUpTo()), update)))
+                .then(batcher.submit(key, new CommitBatcher.Write(batch.commit(), ThreadDocuments.live(key, generation, k.deletedUpTo()), update)))
                 .flatMap(outcome -> switch (outcome) {
                     case COMMITTED -> Mono.just(Written.DONE);
                     case TAKEN -> discardParts(batch).thenReturn(Written.TAKEN);

@@ -41,7 +41,7 @@ final class PostgresAppendBatcher {
     private final PostgresClient client;
     private final Function<ThreadKey, Mono<Long>> head;
     private final String sql;
-    private final GroupCommit<Prepared> groupCommit;
+    private final GroupCommit<Prepared, LogAppended> groupCommit;
 
     /** An append with the generation its thread gets if this append creates it. */
     private record Prepared(LogAppend append, long generation) {
@@ -65,7 +65,7 @@ final class PostgresAppendBatcher {
     }
 
     Mono<LogAppended> submit(LogAppend append) {
-        return groupCommit.submit(append, new Prepared(append, ThreadLocalRandom.current().nextLong() | 1));
+        return groupCommit.submit(new Prepared(append, ThreadLocalRandom.current().nextLong() | 1), GroupCommit.eventBytes(append), append.key());
     }
 
     /** Stops taking appends; completes when the ones already taken are answered. */

@@ -55,7 +55,7 @@ final class RedisEventLog implements EventLog {
     private final Clock clock;
     private final RedisThreadIndex index;
     private final boolean cluster;
-    private final GroupCommit<Prepared> groupCommit;
+    private final GroupCommit<Prepared, LogAppended> groupCommit;
 
     RedisEventLog(RedisConnections redis, RedisKeys keys, Clock clock, boolean cluster) {
         this.redis = redis;
@@ -68,7 +68,7 @@ final class RedisEventLog implements EventLog {
 
     @Override
     public Mono<LogAppended> append(LogAppend append) {
-        return Mono.defer(() -> groupCommit.submit(append, prepare(append)));
+        return Mono.defer(() -> groupCommit.submit(prepare(append), GroupCommit.eventBytes(append), append.key()));
     }
 
     /** An append as the script takes it: its thread's five keys and its arguments, encoded on the caller's thread. */

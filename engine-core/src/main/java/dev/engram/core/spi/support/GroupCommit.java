@@ -1,7 +1,6 @@
 package dev.engram.core.spi.support;
 
 import dev.engram.core.BackendUnavailableException;
-import dev.engram.core.model.ThreadKey;
 import dev.engram.core.spi.EventRecord;
 import dev.engram.core.spi.LogAppend;
 import dev.engram.core.spi.LogAppended;
@@ -24,21 +23,22 @@ import reactor.core.publisher.Sinks;
  *
  * <p>What waits is the backend's own form of an append ({@code T}), prepared by the caller's thread, so that the thread
  * that starts a write (often the driver's I/O thread, where the previous write completed) only puts parts together.
- * The writer decides each append on its own under the rules of {@link LogAppend} and answers one outcome per append,
- * in order: a {@link LogAppended}, or the exception for that append alone. A writer that fails as a whole fails every
- * append of that write.
+ * The writer decides each append on its own and answers one outcome per append, in order: an {@code R} (for a whole
+ * append under the rules of {@link LogAppend}, a {@link LogAppended}), or the exception for that append alone. A
+ * writer that fails as a whole fails every append of that write.
  *
  * @param <T> an append as the backend prepared it
+ * @param <R> the outcome of one append
  */
-public final class GroupCommit<T> {
+public final class GroupCommit<T, R> {
 
-    /** Writes one group; emits one outcome per append, in order: a {@link LogAppended} or a {@link Throwable}. */
+    /** Writes one group; emits one outcome per append, in order: an {@code R} or a {@link Throwable}. */
     @FunctionalInterface
     public interface Writer<T> {
         Mono<List<Object>> write(List<T> group);
     }
 
-    private record Pending<T>(T append, MonoSink<LogAppended> sink, long bytes, ThreadKey key) {
+    private record Pending<T, R>(T append, MonoSink<R> sink, long bytes, Object subject) {
     }
 
     private final Writer<T> writer;
@@ -46,7 +46,7 @@ public final class GroupCommit<T> {
     private final long maxBytes;
     private final int maxInFlight;
     private final String backend;
-    private final Queue<Pending<T>> queue = new ConcurrentLinkedQueue<>();
+    private final Queue<Pending<T, R>> queue = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final Sinks.Empty<Void> drained = Sinks.empty();
@@ -72,22 +72,28 @@ public final class GroupCommit<T> {
     /**
      * Queues an append; emits its outcome once the write that carried it answered.
      *
-     * @param request  the append, for its size and for errors
-     * @param prepared the backend's form of it, handed to the writer
+     * @param prepared the backend's form of the append, handed to the writer
+     * @param bytes    its size against {@code maxBytes}, see {@link #eventBytes}
+     * @param subject  what it writes to (a thread), for errors
      */
-    public Mono<LogAppended> submit(LogAppend request, T prepared) {
+    public Mono<R> submit(T prepared, long bytes, Object subject) {
         return Mono.create(sink -> {
             if (closed) {
                 sink.error(new BackendUnavailableException("the " + backend + " backend is closed"));
                 return;
             }
-            long bytes = 0;
-            for (EventRecord e : request.events()) {
-                bytes += e.data().length;
-            }
-            queue.add(new Pending<>(prepared, sink, bytes, request.key()));
+            queue.add(new Pending<>(prepared, sink, bytes, subject));
             drain();
         });
+    }
+
+    /** The event data an append carries: its size against {@code maxBytes}. */
+    public static long eventBytes(LogAppend append) {
+        long bytes = 0;
+        for (EventRecord e : append.events()) {
+            bytes += e.data().length;
+        }
+        return bytes;
     }
 
     /** Stops taking appends; completes when those already taken are answered. */
@@ -104,7 +110,7 @@ public final class GroupCommit<T> {
         int missed = 1;
         do {
             while (inFlight.get() < maxInFlight && !queue.isEmpty()) {
-                List<Pending<T>> group = take();
+                List<Pending<T, R>> group = take();
                 inFlight.incrementAndGet();
                 write(group).subscribe();
             }
@@ -115,10 +121,10 @@ public final class GroupCommit<T> {
         } while (missed != 0);
     }
 
-    private List<Pending<T>> take() {
-        List<Pending<T>> group = new ArrayList<>();
+    private List<Pending<T, R>> take() {
+        List<Pending<T, R>> group = new ArrayList<>();
         long bytes = 0;
-        Pending<T> next;
+        Pending<T, R> next;
         while (group.size() < maxAppends && (next = queue.peek()) != null && (group.isEmpty() || bytes + next.bytes <= maxBytes)) {
             group.add(queue.poll());
             bytes += next.bytes;
@@ -130,7 +136,7 @@ public final class GroupCommit<T> {
      * Runs one write. Its slot is given back as soon as the write answered, before its appends are: the next write is
      * then on its way while this thread hands the outcomes to their callers, instead of after.
      */
-    private Mono<Void> write(List<Pending<T>> group) {
+    private Mono<Void> write(List<Pending<T, R>> group) {
         List<T> appends = new ArrayList<>(group.size());
         group.forEach(p -> appends.add(p.append));
         AtomicBoolean running = new AtomicBoolean(true);
@@ -155,16 +161,17 @@ public final class GroupCommit<T> {
                 .then();
     }
 
-    private void answer(List<Pending<T>> group, List<Object> outcomes) {
+    @SuppressWarnings("unchecked")
+    private void answer(List<Pending<T, R>> group, List<Object> outcomes) {
         for (int i = 0; i < group.size(); i++) {
             Object o = i < outcomes.size() ? outcomes.get(i) : null;
-            if (o instanceof LogAppended r) {
-                group.get(i).sink.success(r);
-            } else if (o instanceof Throwable t) {
+            if (o instanceof Throwable t) {
                 group.get(i).sink.error(t);
+            } else if (o != null) {
+                group.get(i).sink.success((R) o);
             } else {
                 group.get(i).sink.error(new BackendUnavailableException("the " + backend + " backend gave no outcome for an append to "
-                        + group.get(i).key));
+                        + group.get(i).subject));
             }
         }
     }

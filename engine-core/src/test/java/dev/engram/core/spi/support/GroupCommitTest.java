@@ -6,14 +6,10 @@ import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.VersionConflictException;
 import dev.engram.core.model.ExpectedVersion;
 import dev.engram.core.model.ThreadKey;
-import dev.engram.core.spi.EventRecord;
-import dev.engram.core.spi.LogAppend;
 import dev.engram.core.spi.LogAppended;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -23,11 +19,6 @@ import reactor.test.StepVerifier;
 class GroupCommitTest {
 
     private static final Duration WAIT = Duration.ofSeconds(5);
-
-    private static LogAppend append(String thread, int bytes) {
-        EventRecord e = new EventRecord(0, UUID.randomUUID(), "message", 1, new byte[bytes]);
-        return new LogAppend(ThreadKey.of(thread), ExpectedVersion.any(), List.of(e), Map.of(), null, 1);
-    }
 
     /** A writer whose writes wait until the test releases them, and that answers each append with version = its index. */
     private static final class HeldWriter implements GroupCommit.Writer<String> {
@@ -57,10 +48,10 @@ class GroupCommitTest {
     @Test
     void appendsThatWaitGoTogetherInTheNextWrite() {
         HeldWriter writer = new HeldWriter();
-        GroupCommit<String> commit = new GroupCommit<>("test", 3, 1 << 20, 1, writer);
+        GroupCommit<String, LogAppended> commit = new GroupCommit<>("test", 3, 1 << 20, 1, writer);
 
-        var first = commit.submit(append("a", 10), "a").toFuture();
-        var waiting = List.of("b", "conflict-c", "d", "e").stream().map(t -> commit.submit(append(t, 10), t).toFuture()).toList();
+        var first = commit.submit("a", 10, ThreadKey.of("a")).toFuture();
+        var waiting = List.of("b", "conflict-c", "d", "e").stream().map(t -> commit.submit(t, 10, ThreadKey.of(t)).toFuture()).toList();
 
         assertThat(writer.groups).as("the first append is written at once, alone").containsExactly(List.of("a"));
         writer.release(0);
@@ -80,11 +71,11 @@ class GroupCommitTest {
     @Test
     void theNextWriteStartsBeforeTheAnsweredOnesAreHandedOut() {
         HeldWriter writer = new HeldWriter();
-        GroupCommit<String> commit = new GroupCommit<>("test", 3, 1 << 20, 1, writer);
+        GroupCommit<String, LogAppended> commit = new GroupCommit<>("test", 3, 1 << 20, 1, writer);
         List<Integer> writesStartedWhenAnswered = new CopyOnWriteArrayList<>();
 
-        var first = commit.submit(append("a", 10), "a").doOnNext(r -> writesStartedWhenAnswered.add(writer.groups.size())).toFuture();
-        var second = commit.submit(append("b", 10), "b").toFuture();
+        var first = commit.submit("a", 10, ThreadKey.of("a")).doOnNext(r -> writesStartedWhenAnswered.add(writer.groups.size())).toFuture();
+        var second = commit.submit("b", 10, ThreadKey.of("b")).toFuture();
         writer.release(0);
 
         assertThat(first).succeedsWithin(WAIT);
@@ -96,12 +87,12 @@ class GroupCommitTest {
     @Test
     void aWriteStopsAtMaxBytesButALargerAppendStillGoesAlone() {
         HeldWriter writer = new HeldWriter();
-        GroupCommit<String> commit = new GroupCommit<>("test", 100, 100, 1, writer);
+        GroupCommit<String, LogAppended> commit = new GroupCommit<>("test", 100, 100, 1, writer);
 
-        commit.submit(append("a", 10), "a").subscribe();
-        commit.submit(append("b", 60), "b").subscribe();
-        commit.submit(append("c", 60), "c").subscribe();
-        commit.submit(append("huge", 500), "huge").subscribe();
+        commit.submit("a", 10, ThreadKey.of("a")).subscribe();
+        commit.submit("b", 60, ThreadKey.of("b")).subscribe();
+        commit.submit("c", 60, ThreadKey.of("c")).subscribe();
+        commit.submit("huge", 500, ThreadKey.of("huge")).subscribe();
         writer.release(0);
         writer.release(1);
         writer.release(2);
@@ -113,14 +104,14 @@ class GroupCommitTest {
     void aFailedWriteFailsEveryAppendOfItAndTheNextWriteGoesOn() {
         Sinks.One<Void> hold = Sinks.one();
         List<List<String>> groups = new CopyOnWriteArrayList<>();
-        GroupCommit<String> commit = new GroupCommit<>("test", 10, 1 << 20, 1, group -> {
+        GroupCommit<String, LogAppended> commit = new GroupCommit<>("test", 10, 1 << 20, 1, group -> {
             groups.add(List.copyOf(group));
             return group.contains("a") ? hold.asMono().then(Mono.error(new BackendUnavailableException("connection lost")))
                     : Mono.just(List.<Object>of(new LogAppended(1, 1, false)));
         });
 
-        var a = commit.submit(append("a", 1), "a").toFuture();
-        var b = commit.submit(append("b", 1), "b").toFuture();
+        var a = commit.submit("a", 1, ThreadKey.of("a")).toFuture();
+        var b = commit.submit("b", 1, ThreadKey.of("b")).toFuture();
         hold.tryEmitEmpty();
 
         assertThat(a).failsWithin(WAIT).withThrowableOfType(java.util.concurrent.ExecutionException.class)
@@ -131,9 +122,9 @@ class GroupCommitTest {
 
     @Test
     void aWriterThatAnswersTooFewOutcomesFailsTheAppendsLeftWithoutOne() {
-        GroupCommit<String> commit = new GroupCommit<>("test", 10, 1 << 20, 1, group -> Mono.empty());
+        GroupCommit<String, LogAppended> commit = new GroupCommit<>("test", 10, 1 << 20, 1, group -> Mono.empty());
 
-        StepVerifier.create(commit.submit(append("a", 1), "a"))
+        StepVerifier.create(commit.submit("a", 1, ThreadKey.of("a")))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(BackendUnavailableException.class)
                         .hasMessageContaining("gave no outcome").hasMessageContaining("default/a"))
                 .verify(WAIT);
@@ -142,12 +133,12 @@ class GroupCommitTest {
     @Test
     void closingAnswersWhatWasTakenAndRefusesWhatComesAfter() {
         HeldWriter writer = new HeldWriter();
-        GroupCommit<String> commit = new GroupCommit<>("test", 10, 1 << 20, 1, writer);
-        var taken = commit.submit(append("a", 1), "a").toFuture();
+        GroupCommit<String, LogAppended> commit = new GroupCommit<>("test", 10, 1 << 20, 1, writer);
+        var taken = commit.submit("a", 1, ThreadKey.of("a")).toFuture();
 
         var closed = commit.close().toFuture();
         assertThat(closed).as("still writing").isNotDone();
-        StepVerifier.create(commit.submit(append("b", 1), "b"))
+        StepVerifier.create(commit.submit("b", 1, ThreadKey.of("b")))
                 .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(BackendUnavailableException.class).hasMessageContaining("closed"))
                 .verify(WAIT);
         writer.release(0);
