@@ -17,7 +17,9 @@ import org.openjdk.jmh.runner.options.OptionsBuilder;
 /**
  * Runs the backend append benchmarks in one JMH run (the arguments are JMH's, e.g. {@code -f 1 -wi 2 -w 2s -i 3 -r 3s})
  * and prints, per backend and writer count, Engram's and the plain driver's appends per second and their ratio, with
- * PASS/FAIL for "Engram with 64 writers at least 50% of the plain driver". Exits 1 when a target is missed.
+ * PASS/FAIL for "Engram with 64 writers at least 50% of the plain driver". The plain driver issues the same write as
+ * Engram, one call per append: Redis its append script ({@code EVALSHA}), PostgreSQL an {@code INSERT}, MongoDB an
+ * {@code insertOne}. Exits 1 when a target is missed.
  */
 public final class BackendThroughput {
 
@@ -53,6 +55,7 @@ public final class BackendThroughput {
         }
         System.out.println();
         System.out.println("Append throughput, appends/s (median of the measurement iterations; JMH's mean in brackets)");
+        System.out.println("plain driver: the same write, one call per append (redis: EVALSHA of the append script; postgres: INSERT; mongo: insertOne)");
         System.out.printf(Locale.ROOT, "%-9s | %7s | %22s | %22s | %12s | %s%n", "backend", "writers", "Engram", "plain driver",
                 "Engram/plain", "target (64 writers >= 50%)");
         boolean failed = false;
@@ -73,14 +76,14 @@ public final class BackendThroughput {
                         e.getKey(), writers, engram[1], engram[0], plain[1], plain[0], 100 * ratio, verdict, 100 * engram[0] / plain[0]);
             }
         }
-        // a backend whose append is a script also measures that script called through the plain driver, per append
+        // a backend may measure more plain writes for scale (Redis: an XADD, a stream append without the checks)
         for (Map.Entry<String, Map<String, double[]>> e : scores.entrySet()) {
             for (String writers : List.of("1", "64")) {
                 double[] engram = e.getValue().get("engram" + writers);
-                double[] script = e.getValue().get("script" + writers);
-                if (engram != null && script != null) {
-                    System.out.printf(Locale.ROOT, "%-9s | %7s | %10.0f [%9.0f] | %10.0f [%9.0f] | %11.0f%% | info: plain driver = Engram's append script, one call per append%n",
-                            e.getKey(), writers, engram[1], engram[0], script[1], script[0], 100 * engram[1] / script[1]);
+                double[] xadd = e.getValue().get("xadd" + writers);
+                if (engram != null && xadd != null) {
+                    System.out.printf(Locale.ROOT, "%-9s | %7s | %10.0f [%9.0f] | %10.0f [%9.0f] | %11.0f%% | info: plain driver = XADD of the same record, none of the checks%n",
+                            e.getKey(), writers, engram[1], engram[0], xadd[1], xadd[0], 100 * engram[1] / xadd[1]);
                 }
             }
         }
