@@ -6,6 +6,8 @@ import dev.engram.core.config.ProviderOptions;
 import dev.engram.core.spi.Backend;
 import dev.engram.core.spi.BackendContext;
 import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -78,6 +80,39 @@ final class MongoTestServer implements AutoCloseable {
         memory.gone = false;
     }
 
+    /** Every {@code command} on the collection named {@code collection} fails unapplied, and only those, until {@link #serveAll()}. */
+    void refuse(String command, String collection) {
+        memory.refused = new String[] {command, collection};
+    }
+
+    /** Serves the commands {@link #refuse} named again. */
+    void serveAll() {
+        memory.refused = null;
+    }
+
+    /**
+     * Just before the next {@code command} on the collection named {@code collection} is served, runs {@code change} on
+     * the server's data of that command's database, once: another process's write landing at that point.
+     */
+    void before(String command, String collection, java.util.function.Consumer<de.bwaldvogel.mongo.MongoDatabase> change) {
+        memory.before = new Before(command, collection, change);
+    }
+
+    /** The documents of {@code database}'s collection named {@code collection} that match {@code query}, read on the server's side. */
+    List<de.bwaldvogel.mongo.bson.Document> documents(String database, String collection, de.bwaldvogel.mongo.bson.Document query) {
+        List<de.bwaldvogel.mongo.bson.Document> found = new ArrayList<>();
+        memory.resolveDatabase(database).resolveCollection(collection, false).handleQuery(query).forEach(found::add);
+        return found;
+    }
+
+    private record Before(String command, String collection, java.util.function.Consumer<de.bwaldvogel.mongo.MongoDatabase> change) {
+    }
+
+    private static boolean names(de.bwaldvogel.mongo.bson.Document command, String name, String collection) {
+        String first = command.keySet().iterator().next();
+        return first.equals(name) && String.valueOf(command.get(first)).endsWith(collection);
+    }
+
     @Override
     public void close() {
         server.shutdownNow();
@@ -88,6 +123,8 @@ final class MongoTestServer implements AutoCloseable {
         private final de.bwaldvogel.mongo.MongoBackend delegate;
         private volatile String[] goneAt;
         private volatile boolean gone;
+        private volatile String[] refused;
+        private volatile Before before;
 
         KeptBackend(de.bwaldvogel.mongo.MongoBackend delegate) {
             this.delegate = delegate;
@@ -111,14 +148,22 @@ final class MongoTestServer implements AutoCloseable {
 
         @Override
         public de.bwaldvogel.mongo.bson.Document handleMessage(de.bwaldvogel.mongo.wire.message.MongoMessage message) {
+            de.bwaldvogel.mongo.bson.Document command = message.getDocument();
             String[] at = goneAt;
             if (at != null) {
-                de.bwaldvogel.mongo.bson.Document command = message.getDocument();
-                String name = command.keySet().iterator().next();
-                gone |= name.equals(at[0]) && String.valueOf(command.get(name)).endsWith(at[1]);
+                gone |= names(command, at[0], at[1]);
                 if (gone) {
                     throw new de.bwaldvogel.mongo.exception.MongoServerException("gone away (test)");
                 }
+            }
+            String[] no = refused;
+            if (no != null && names(command, no[0], no[1])) {
+                throw new de.bwaldvogel.mongo.exception.MongoServerException("refused (test)");
+            }
+            Before b = before;
+            if (b != null && names(command, b.command(), b.collection())) {
+                before = null;
+                b.change().accept(delegate.resolveDatabase(String.valueOf(command.get("$db"))));
             }
             return delegate.handleMessage(message);
         }
