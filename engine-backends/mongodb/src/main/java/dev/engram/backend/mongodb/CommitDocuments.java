@@ -15,8 +15,9 @@ import org.jspecify.annotations.Nullable;
 /**
  * Layout of an append in the commits and parts collections.
  *
- * <p>An append is one commit document {@code {t, th, ns, g, first, last, ids, v0, ev, parts, batch}}: {@code ids} holds
- * every event id of the append, {@code ev} the events from version {@code v0} to {@code last}. When the events do not
+ * <p>An append is one commit document {@code {t, th, ns, g, first, last, at, ids, v0, ev, parts, batch}}: {@code at} is
+ * the time of the write, {@code ids} holds every event id of the append, {@code ev} the events from version {@code v0}
+ * to {@code last}. When the events do not
  * fit one document, the leading ones go to {@code parts} documents of the same {@code batch}, inserted first; the
  * commit document, inserted last, is what makes them visible, so a cut-off run of inserts leaves only parts that
  * nothing refers to.
@@ -25,6 +26,7 @@ final class CommitDocuments {
 
     static final String FIRST = "first";
     static final String LAST = "last";
+    static final String WRITTEN_AT = "at";
     static final String IDS = "ids";
     static final String FIRST_IN_DOC = "v0";
     static final String EVENTS = "ev";
@@ -67,7 +69,7 @@ final class CommitDocuments {
         chunk(events);
     }
 
-    static Batch build(ThreadKey key, long generation, long first, List<EventRecord> events, @Nullable Date expiresAt) {
+    static Batch build(ThreadKey key, long generation, long first, List<EventRecord> events, long writtenAt, @Nullable Date expiresAt) {
         List<List<EventRecord>> chunks = chunk(events);
         String batch = chunks.size() > 1 ? UUID.randomUUID().toString() : null;
         List<Document> parts = new ArrayList<>();
@@ -93,6 +95,7 @@ final class CommitDocuments {
                 .append(ThreadDocuments.GENERATION, generation)
                 .append(FIRST, first)
                 .append(LAST, first + events.size() - 1)
+                .append(WRITTEN_AT, writtenAt)
                 .append(IDS, ids)
                 .append(PARTS, parts.size())
                 .append(FIRST_IN_DOC, v)

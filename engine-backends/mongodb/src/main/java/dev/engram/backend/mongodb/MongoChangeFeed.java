@@ -2,6 +2,7 @@ package dev.engram.backend.mongodb;
 
 import static dev.engram.backend.mongodb.ThreadDocuments.DELETED_UP_TO;
 import static dev.engram.backend.mongodb.ThreadDocuments.EXPIRES_AT;
+import static dev.engram.backend.mongodb.ThreadDocuments.GENERATION;
 import static dev.engram.backend.mongodb.ThreadDocuments.HEAD;
 import static dev.engram.backend.mongodb.ThreadDocuments.ID;
 import static dev.engram.backend.mongodb.ThreadDocuments.longOf;
@@ -53,6 +54,7 @@ final class MongoChangeFeed implements ChangeFeed {
     private final Clock clock;
     private final Duration pollInterval;
     private final Function<ThreadKey, Mono<Long>> currentHead;
+    private final CommitChains chains;
     private final ConcurrentHashMap<ThreadKey, Watched> watched = new ConcurrentHashMap<>();
     private final Object lifecycle = new Object();
     private @Nullable Disposable running;
@@ -78,6 +80,7 @@ final class MongoChangeFeed implements ChangeFeed {
         this.pollInterval = settings.pollInterval();
         this.polling = settings.changeFeed() == MongoSettings.ChangeFeedMode.POLL;
         this.currentHead = currentHead;
+        this.chains = new CommitChains(store);
     }
 
     /** Whether heads of other processes come from polling (no change streams, or configured so). */
@@ -165,19 +168,25 @@ final class MongoChangeFeed implements ChangeFeed {
         }
         return Flux.fromIterable(chunks)
                 .concatMap(chunk -> Flux.from(store.threads.find(Filters.in(ID, chunk))
-                        .projection(Projections.include(HEAD, DELETED_UP_TO, EXPIRES_AT))))
-                .collectMap(d -> d.getString(ID))
+                        .projection(Projections.include(GENERATION, HEAD, DELETED_UP_TO, EXPIRES_AT)))
+                        .filter(d -> !ThreadDocuments.isExpired(d, clock.millis()))
+                        .collectMap(d -> ids.get(d.getString(ID)))
+                        // a record's head may lag its commits: the chunk's chains are followed at once
+                        .flatMap(chains::tips))
+                .collectList()
                 .timeout(pollInterval.multipliedBy(10).plusSeconds(5))
-                .doOnNext(found -> {
+                .doOnNext(tips -> {
+                    Map<ThreadKey, CommitChains.Tip> found = new HashMap<>();
+                    tips.forEach(found::putAll);
                     boolean all_ = reemit;
                     reemit = false;
-                    long now = clock.millis();
                     ids.forEach((id, key) -> {
                         Watched w = watched.get(key);
                         if (w == null) {
                             return;
                         }
-                        long head = headOf(found.get(id), now);
+                        CommitChains.Tip tip = found.get(key);
+                        long head = tip == null ? 0 : tip.head();
                         if (all_ || head != w.lastPolled) {
                             w.lastPolled = head;
                             w.emit(head);

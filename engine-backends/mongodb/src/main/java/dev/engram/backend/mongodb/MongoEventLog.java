@@ -60,6 +60,7 @@ import java.util.Date;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -99,6 +100,7 @@ final class MongoEventLog implements EventLog {
     private final BiConsumer<ThreadKey, Long> published;
     private final AppendLanes lanes = new AppendLanes(this::writeGroup);
     private final CommitBatcher batcher;
+    private final CommitChains chains;
     /** What this process last wrote to each thread it wrote lately; changed only by the thread's lane, and by delete. */
     private final ConcurrentHashMap<ThreadKey, Known> known = new ConcurrentHashMap<>();
     private final java.time.Duration timeout;
@@ -106,13 +108,14 @@ final class MongoEventLog implements EventLog {
     MongoEventLog(MongoStore store, Clock clock, BiConsumer<ThreadKey, Long> published) {
         this.store = store;
         this.batcher = new CommitBatcher(store);
+        this.chains = new CommitChains(store);
         this.timeout = store.timeout();
         this.clock = clock;
         this.published = published;
     }
 
-    /** A live thread: its record, generation and head. */
-    private record Live(Document record, long generation, long head) {
+    /** A live thread: its record, generation, head and the time of its last write. */
+    private record Live(Document record, long generation, long head, long updatedAt) {
 
         long deletedUpTo() {
             return longOf(record, DELETED_UP_TO);
@@ -125,39 +128,26 @@ final class MongoEventLog implements EventLog {
         return Mono.from(store.threads.find(byId(key)).first());
     }
 
-    /**
-     * The head as the commits say: commits of a generation are contiguous, so from the record's head (never ahead of
-     * them) follow the commits by id until none follows. Usually one lookup by primary key, which finds nothing.
-     */
-    private Mono<Long> commitsHead(ThreadKey key, long generation, long from) {
-        return chain(key, generation, from).map(d -> longOf(d, LAST)).last(from);
-    }
-
-    /** The commits that follow version {@code after}, in order. */
-    private Flux<Document> chain(ThreadKey key, long generation, long after) {
-        return next(key, generation, after).expand(d -> next(key, generation, longOf(d, LAST)));
-    }
-
-    private Mono<Document> next(ThreadKey key, long generation, long after) {
-        return Mono.from(store.commits.find(eq(ID, CommitDocuments.id(key, generation, after + 1)))
-                .projection(Projections.include(LAST)).first());
-    }
-
     private Mono<Live> live(ThreadKey key, long now) {
         return record(key).filter(r -> !isExpired(r, now)).flatMap(r -> withHead(key, r));
     }
 
+    /**
+     * The thread as the commits say: from the record's head (never ahead of them) follow the commits by id until none
+     * follows; usually one lookup by primary key, which finds nothing.
+     */
     private Mono<Live> withHead(ThreadKey key, Document record) {
         long g = generation(record);
-        long hint = Math.max(longOf(record, HEAD), longOf(record, DELETED_UP_TO));
-        return commitsHead(key, g, hint).flatMap(head -> {
-            if (head <= hint) {
-                return Mono.just(new Live(record, g, hint));
+        long hint = CommitChains.start(record).head();
+        return chains.tip(key, record).flatMap(tip -> {
+            if (tip.head() <= hint) {
+                return Mono.just(new Live(record, g, tip.head(), tip.updatedAt()));
             }
             // a writer stopped between its commit and its record update: the commit counts and the record catches up
-            return Mono.from(store.threads.updateOne(ThreadDocuments.live(key, g, longOf(record, DELETED_UP_TO)), Updates.max(HEAD, head)))
+            return Mono.from(store.threads.updateOne(ThreadDocuments.live(key, g, longOf(record, DELETED_UP_TO)),
+                            Updates.combine(Updates.max(HEAD, tip.head()), Updates.max(UPDATED_AT, tip.updatedAt()))))
                     .onErrorResume(e -> Mono.empty())
-                    .thenReturn(new Live(record, g, head));
+                    .thenReturn(new Live(record, g, tip.head(), tip.updatedAt()));
         });
     }
 
@@ -429,7 +419,7 @@ final class MongoEventLog implements EventLog {
         long now = plan.last().nowMillis();
         long ttl = plan.ttl(first == 1 ? 0 : k.ttl());
         long commitsExpire = ttl > 0 ? Math.max(now + 2 * ttl, k.commitsExpireAt()) : 0;
-        CommitDocuments.Batch batch = CommitDocuments.build(key, generation, first, plan.events, ThreadDocuments.date(commitsExpire));
+        CommitDocuments.Batch batch = CommitDocuments.build(key, generation, first, plan.events, now, ThreadDocuments.date(commitsExpire));
         Mono<Void> parts = batch.parts().isEmpty() ? Mono.empty()
                 : Mono.from(store.parts.insertMany(batch.parts(), new InsertManyOptions().ordered(true))).then();
         Document update = recordUpdate(k, plan.accepted.get(0), first, last, ttl, now, commitsExpire);
@@ -626,16 +616,19 @@ final class MongoEventLog implements EventLog {
             found.sort(java.util.Comparator.comparingLong(d -> longOf(d, FIRST)));
             List<Document> chain = new ArrayList<>();
             long next = from;
+            boolean endsBefore = false;
             for (Document c : found) {
                 long first = longOf(c, FIRST);
                 long last = longOf(c, LAST);
+                endsBefore |= last < from;
                 if (chain.isEmpty() ? first <= from && last >= from : first == next) {
                     chain.add(c);
                     next = last + 1;
                 }
             }
-            if (!chain.isEmpty() || (from > recordHead && start <= recordHead + 1)) {
-                // nothing holds from although the window reached the commit after the record's head: past the head
+            if (!chain.isEmpty() || endsBefore || (from > recordHead && start <= recordHead + 1)) {
+                // nothing holds from although the window reached the commit after one that ends before it, or after the
+                // record's head: past the head
                 return Mono.just(new Window(chain, end, next));
             }
             return Mono.from(store.commits.find(and(byGeneration(key, generation), gte(LAST, from), lte(FIRST, from)))
@@ -649,7 +642,7 @@ final class MongoEventLog implements EventLog {
     public Mono<ThreadRecord> find(ThreadKey key) {
         return store.run("find " + key, Mono.defer(() -> live(key, clock.millis()))
                 .filter(l -> l.head() > 0)
-                .map(l -> ThreadDocuments.toRecord(key, l.record(), l.head())));
+                .map(l -> ThreadDocuments.toRecord(key, l.record(), l.head(), l.updatedAt())));
     }
 
     @Override
@@ -666,12 +659,13 @@ final class MongoEventLog implements EventLog {
                     });
                     remove.forEach(k -> u.add(Updates.unset(MetadataFields.path(k))));
                     if (u.isEmpty()) {
-                        return Mono.just(ThreadDocuments.toRecord(key, l.record(), l.head()));
+                        return Mono.just(ThreadDocuments.toRecord(key, l.record(), l.head(), l.updatedAt()));
                     }
                     return Mono.from(store.threads.findOneAndUpdate(and(byId(key), eq(GENERATION, l.generation())), Updates.combine(u),
                                     new FindOneAndUpdateOptions().returnDocument(ReturnDocument.AFTER)))
                             .switchIfEmpty(Mono.error(() -> new NotFoundException("thread " + key + " does not exist")))
-                            .map(doc -> ThreadDocuments.toRecord(key, doc, Math.max(l.head(), longOf(doc, HEAD))));
+                            .map(doc -> ThreadDocuments.toRecord(key, doc, Math.max(l.head(), longOf(doc, HEAD)),
+                                    Math.max(l.updatedAt(), longOf(doc, UPDATED_AT))));
                 }));
     }
 
@@ -765,9 +759,17 @@ final class MongoEventLog implements EventLog {
             }
             // ids are ASCII, so the server's binary string order is String.compareTo's (ThreadCursor.ORDER)
             return Flux.from(store.threads.find(and(f)).sort(Sorts.ascending(THREAD, NAMESPACE)).limit(query.limit() + 1))
-                    .map(d -> ThreadDocuments.toRecord(ThreadDocuments.keyOf(d), d, Math.max(longOf(d, HEAD), longOf(d, DELETED_UP_TO))))
                     .collectList()
-                    .map(items -> ThreadCursor.page(items, query.limit()));
+                    .flatMap(records -> {
+                        // the records' heads may lag their commits: all of the page's chains are followed at once
+                        Map<ThreadKey, Document> byKey = new LinkedHashMap<>();
+                        records.forEach(d -> byKey.put(ThreadDocuments.keyOf(d), d));
+                        return chains.tips(byKey).map(tips -> {
+                            List<ThreadRecord> items = new ArrayList<>(byKey.size());
+                            byKey.forEach((key, d) -> items.add(ThreadDocuments.toRecord(key, d, tips.get(key).head(), tips.get(key).updatedAt())));
+                            return ThreadCursor.page(items, query.limit());
+                        });
+                    });
         }));
     }
 }

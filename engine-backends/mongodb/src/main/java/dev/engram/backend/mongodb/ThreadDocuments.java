@@ -92,13 +92,14 @@ final class ThreadDocuments {
         return millis == 0 ? null : new Date(millis);
     }
 
-    static ThreadRecord toRecord(ThreadKey key, Document record, long head) {
+    /** The record as the SPI has it, with the head and last write time found by following its commits. */
+    static ThreadRecord toRecord(ThreadKey key, Document record, long head, long updatedAt) {
         Document metadata = record.get(METADATA, Document.class);
         TreeMap<String, String> m = new TreeMap<>();
         if (metadata != null) {
             metadata.forEach((k, v) -> m.put(MetadataFields.decode(k), String.valueOf(v)));
         }
-        return new ThreadRecord(key, head, generation(record), longOf(record, CREATED_AT), longOf(record, UPDATED_AT),
+        return new ThreadRecord(key, head, generation(record), longOf(record, CREATED_AT), Math.max(updatedAt, longOf(record, UPDATED_AT)),
                 expiresAtMillis(record), longOf(record, TTL), Map.copyOf(m));
     }
 
