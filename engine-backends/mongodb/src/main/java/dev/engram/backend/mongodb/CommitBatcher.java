@@ -4,7 +4,9 @@ import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoException;
 import com.mongodb.bulk.BulkWriteError;
 import com.mongodb.client.model.BulkWriteOptions;
+import com.mongodb.client.model.Filters;
 import com.mongodb.client.model.InsertManyOptions;
+import com.mongodb.client.model.Projections;
 import com.mongodb.client.model.UpdateOneModel;
 import com.mongodb.client.model.WriteModel;
 import dev.engram.core.model.ThreadKey;
@@ -17,14 +19,17 @@ import java.util.List;
 import java.util.Map;
 import org.bson.Document;
 import org.bson.conversions.Bson;
+import org.jspecify.annotations.Nullable;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
 /**
  * Group commit across threads, on the engine's {@link GroupCommit}: the commits of the groups that are ready while a
- * batch is being written go together, as one unordered {@code insertMany} of their commit documents, then one
- * unordered bulk of their record updates. The order of each group stays commit first, record second; different
- * threads' groups share the round trips and never depend on one another (a duplicate or an unmatched update is that
- * group's own outcome).
+ * batch is being written go together, as one unordered {@code insertMany} of their commit documents; then, at the same
+ * time, one unordered bulk of the record updates of those that change their record, and one read by primary key of
+ * the records of those that only need theirs unchanged. The order of each group stays commit first, record second;
+ * different threads' groups share the round trips and never depend on one another (a duplicate, an unmatched update or
+ * a changed record is that group's own outcome).
  */
 final class CommitBatcher {
 
@@ -35,16 +40,23 @@ final class CommitBatcher {
 
     /** What became of one group's commit. */
     enum Outcome {
-        /** Inserted, and the record update matched. */
+        /** Inserted, and the record update matched or the record was found unchanged. */
         COMMITTED,
         /** Not inserted: the commit's id or one of its event ids is taken. */
         TAKEN,
-        /** Inserted, but whether the record update matched is unknown: the writer settles it from the record. */
+        /**
+         * Inserted, but the record update is not known to have matched, or the record was not found as expected: the
+         * writer settles it from the record.
+         */
         UNCONFIRMED
     }
 
-    /** One group's commit document and the compare-and-set of its record. */
-    record Write(Document commit, Bson recordFilter, Bson recordUpdate) {
+    /**
+     * One group's commit document, and what acknowledges it: the record as it must be, {@code {_id, g, del}}, and either
+     * the update applied to it if so (a compare-and-set), or none ({@code recordUpdate} null), and then the record read
+     * back with those values acknowledges.
+     */
+    record Write(Document commit, Document record, @Nullable Bson recordUpdate) {
     }
 
     private final MongoStore store;
@@ -91,21 +103,55 @@ final class CommitBatcher {
                     if (inserted.isEmpty()) {
                         return Mono.just(Arrays.asList(outcomes));
                     }
-                    return record(batch, inserted).map(all -> {
-                        Outcome outcome = all ? Outcome.COMMITTED : Outcome.UNCONFIRMED;
-                        inserted.forEach(i -> outcomes[i] = outcome);
-                        return Arrays.asList(outcomes);
-                    });
+                    List<Integer> updated = new ArrayList<>(inserted.size());
+                    List<Integer> checked = new ArrayList<>(inserted.size());
+                    inserted.forEach(i -> (batch.get(i).recordUpdate() != null ? updated : checked).add(i));
+                    return Mono.when(update(batch, updated, outcomes), check(batch, checked, outcomes))
+                            .then(Mono.fromSupplier(() -> Arrays.asList(outcomes)));
                 });
     }
 
-    /** The record updates of the inserted commits; emits whether all of them matched (if not, each writer settles its own). */
-    private Mono<Boolean> record(List<Write> batch, List<Integer> inserted) {
-        List<WriteModel<Document>> updates = new ArrayList<>(inserted.size());
-        inserted.forEach(i -> updates.add(new UpdateOneModel<>(batch.get(i).recordFilter(), batch.get(i).recordUpdate())));
+    /** The record updates of these inserted commits: all committed if every one matched (if not, each writer settles its own). */
+    private Mono<Void> update(List<Write> batch, List<Integer> updated, Object[] outcomes) {
+        if (updated.isEmpty()) {
+            return Mono.empty();
+        }
+        List<WriteModel<Document>> updates = new ArrayList<>(updated.size());
+        updated.forEach(i -> updates.add(new UpdateOneModel<>(batch.get(i).record(), batch.get(i).recordUpdate())));
         return Mono.from(store.threads.bulkWrite(updates, new BulkWriteOptions().ordered(false)))
-                .map(r -> r.getMatchedCount() == inserted.size())
+                .map(r -> r.getMatchedCount() == updated.size())
                 // the commits are in: whatever went wrong here, the record says what counts
-                .onErrorReturn(false);
+                .onErrorReturn(false)
+                .doOnNext(all -> updated.forEach(i -> outcomes[i] = all ? Outcome.COMMITTED : Outcome.UNCONFIRMED))
+                .then();
+    }
+
+    /**
+     * The records of these inserted commits, read by primary key: a commit whose record still has the generation and
+     * watermark it was written under is committed, as if a compare-and-set on them had matched (the record changed
+     * neither between the insert and this read); any other is settled by its writer.
+     */
+    private Mono<Void> check(List<Write> batch, List<Integer> checked, Object[] outcomes) {
+        if (checked.isEmpty()) {
+            return Mono.empty();
+        }
+        List<Object> ids = new ArrayList<>(checked.size());
+        checked.forEach(i -> ids.add(batch.get(i).record().get(ThreadDocuments.ID)));
+        return Flux.from(store.threads.find(Filters.in(ThreadDocuments.ID, ids))
+                        .projection(Projections.include(ThreadDocuments.GENERATION, ThreadDocuments.DELETED_UP_TO)))
+                .collectMap(d -> d.get(ThreadDocuments.ID))
+                .onErrorReturn(Map.of())
+                .doOnNext(found -> checked.forEach(i -> {
+                    Document expected = batch.get(i).record();
+                    Document record = found.get(expected.get(ThreadDocuments.ID));
+                    outcomes[i] = unchanged(expected, record) ? Outcome.COMMITTED : Outcome.UNCONFIRMED;
+                }))
+                .then();
+    }
+
+    private static boolean unchanged(Document expected, @Nullable Document record) {
+        return record != null
+                && ThreadDocuments.longOf(record, ThreadDocuments.GENERATION) == ThreadDocuments.longOf(expected, ThreadDocuments.GENERATION)
+                && ThreadDocuments.longOf(record, ThreadDocuments.DELETED_UP_TO) == ThreadDocuments.longOf(expected, ThreadDocuments.DELETED_UP_TO);
     }
 }

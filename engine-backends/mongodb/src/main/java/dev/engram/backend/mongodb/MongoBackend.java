@@ -72,9 +72,9 @@ final class MongoBackend implements Backend {
     @Override
     public Mono<Void> close() {
         // the driver's close waits for its pools to shut: not on a caller's or event loop's thread
-        return Mono.fromRunnable(() -> {
+        return events.close().then(Mono.fromRunnable(() -> {
             changes.close();
             client.close();
-        }).subscribeOn(Schedulers.boundedElastic()).then();
+        }).subscribeOn(Schedulers.boundedElastic())).then();
     }
 }

@@ -80,9 +80,11 @@ import reactor.core.publisher.Mono;
  * Event logs as commit documents and thread records, without transactions.
  *
  * <p>The commits decide: a thread's head is the highest {@code last} among the commits of its current generation (or
- * the record's {@code head}/{@code del} when retention removed them), so a writer that stopped between its commit and
- * its record update loses nothing and the record catches up on the next read or write. An append is acknowledged only
- * after the record of the generation it wrote to was updated, so a commit that lands in a generation that was deleted
+ * the record's {@code head}/{@code del} when retention removed them), so the record's {@code head} may lag its commits
+ * (a writer that stopped between its commit and its record update, or a head still in the write-behind) and every
+ * read follows the commits from it. An append is acknowledged only once the record of the generation it wrote to was
+ * found, after the commit, with the generation and retention watermark it was written under (by a compare-and-set
+ * update where the record must change, by a read otherwise), so a commit that lands in a generation that was deleted
  * or expired meanwhile is discarded and the append tried again, never acknowledged into a dead thread.
  */
 final class MongoEventLog implements EventLog {
@@ -101,6 +103,7 @@ final class MongoEventLog implements EventLog {
     private final AppendLanes lanes = new AppendLanes(this::writeGroup);
     private final CommitBatcher batcher;
     private final CommitChains chains;
+    private final HeadWriteBehind heads;
     /** What this process last wrote to each thread it wrote lately; changed only by the thread's lane, and by delete. */
     private final ConcurrentHashMap<ThreadKey, Known> known = new ConcurrentHashMap<>();
     private final java.time.Duration timeout;
@@ -109,6 +112,7 @@ final class MongoEventLog implements EventLog {
         this.store = store;
         this.batcher = new CommitBatcher(store);
         this.chains = new CommitChains(store);
+        this.heads = new HeadWriteBehind(store);
         this.timeout = store.timeout();
         this.clock = clock;
         this.published = published;
@@ -120,6 +124,11 @@ final class MongoEventLog implements EventLog {
         long deletedUpTo() {
             return longOf(record, DELETED_UP_TO);
         }
+    }
+
+    /** Writes the heads still behind; the log takes no appends afterwards (its backend is closing). */
+    Mono<Void> close() {
+        return heads.close();
     }
 
     // ---- reads of the head
@@ -136,19 +145,30 @@ final class MongoEventLog implements EventLog {
      * The thread as the commits say: from the record's head (never ahead of them) follow the commits by id until none
      * follows; usually one lookup by primary key, which finds nothing.
      */
-    private Mono<Live> withHead(ThreadKey key, Document record) {
+    private Mono<Live> withHead(ThreadKey key, Document stored) {
+        Document record = withKnownHead(key, stored);
         long g = generation(record);
         long hint = CommitChains.start(record).head();
-        return chains.tip(key, record).flatMap(tip -> {
-            if (tip.head() <= hint) {
-                return Mono.just(new Live(record, g, tip.head(), tip.updatedAt()));
+        return chains.tip(key, record).map(tip -> {
+            if (tip.head() > hint) {
+                // a head still in some write-behind, or a writer that stopped before its record update: the record catches up
+                heads.raise(key, new HeadWriteBehind.Raise(g, longOf(record, DELETED_UP_TO), tip.head(), tip.updatedAt()));
             }
-            // a writer stopped between its commit and its record update: the commit counts and the record catches up
-            return Mono.from(store.threads.updateOne(ThreadDocuments.live(key, g, longOf(record, DELETED_UP_TO)),
-                            Updates.combine(Updates.max(HEAD, tip.head()), Updates.max(UPDATED_AT, tip.updatedAt()))))
-                    .onErrorResume(e -> Mono.empty())
-                    .thenReturn(new Live(record, g, tip.head(), tip.updatedAt()));
+            return new Live(record, g, tip.head(), tip.updatedAt());
         });
+    }
+
+    /**
+     * The record with the head (and time) this process last saw acknowledged in the record's generation, where that is
+     * higher (it may still be in the write-behind): following the commits starts there. A generation never comes back
+     * once ended, so that head is one of the record's commits, or under its watermark.
+     */
+    private Document withKnownHead(ThreadKey key, Document record) {
+        Known k = known.get(key);
+        if (k == null || k.generation() != generation(record) || k.head() <= longOf(record, HEAD)) {
+            return record;
+        }
+        return new Document(record).append(HEAD, k.head()).append(UPDATED_AT, Math.max(k.updatedAt(), longOf(record, UPDATED_AT)));
     }
 
     /** The thread's head, 0 when it is absent or expired. */
@@ -175,14 +195,15 @@ final class MongoEventLog implements EventLog {
     /**
      * A live generation as this process last wrote it: what the next commit needs, without reading the record. A hint
      * only: when another process wrote since, the commit's primary key at {@code head + 1} is taken; when the thread was
-     * deleted, re-created or retention passed the head, the record's compare-and-set on (generation, watermark) fails.
+     * deleted, re-created or retention passed the head, the record no longer has this (generation, watermark), which
+     * the acknowledgement checks.
      */
-    private record Known(long generation, long head, long deletedUpTo, long ttl, long expiresAt, long commitsExpireAt) {
+    private record Known(long generation, long head, long deletedUpTo, long ttl, long expiresAt, long commitsExpireAt, long updatedAt) {
 
-        static Known of(Document record, long head) {
+        static Known of(Document record, long head, long updatedAt) {
             Date commitsExpire = record.getDate(COMMITS_EXPIRE_AT);
             return new Known(ThreadDocuments.generation(record), head, longOf(record, DELETED_UP_TO), longOf(record, TTL),
-                    ThreadDocuments.expiresAtMillis(record), commitsExpire == null ? 0 : commitsExpire.getTime());
+                    ThreadDocuments.expiresAtMillis(record), commitsExpire == null ? 0 : commitsExpire.getTime(), updatedAt);
         }
 
         boolean expired(long now) {
@@ -228,7 +249,7 @@ final class MongoEventLog implements EventLog {
             if (r == null || isExpired(r, now)) {
                 return plan(key, group, attempt, !optimistic, r, null);
             }
-            return withHead(key, r).flatMap(l -> plan(key, group, attempt, !optimistic, r, Known.of(r, l.head())));
+            return withHead(key, r).flatMap(l -> plan(key, group, attempt, !optimistic, r, Known.of(r, l.head(), l.updatedAt())));
         });
     }
 
@@ -254,7 +275,7 @@ final class MongoEventLog implements EventLog {
             }
             Mono<Known> target = live != null ? Mono.just(live) : create(plan.accepted.get(0), record);
             return target.flatMap(k -> commit(key, k, plan).flatMap(written -> switch (written) {
-                        case DONE -> Mono.just(plan.answers(k.generation()));
+                        case DONE, SETTLED -> Mono.just(plan.answers(k.generation()));
                         case TAKEN -> attempt(key, group, attempt + 1, true);
                         case LOST -> attempt(key, group, attempt + 1, lookup);
                     }))
@@ -392,13 +413,18 @@ final class MongoEventLog implements EventLog {
                         eq(EXPIRES_AT, expired.getDate(EXPIRES_AT))), record)).map(r -> r.getMatchedCount() == 1);
         // a thread that was never there, or was deleted (which sweeps), has no dead generation to sweep but a crash's
         Mono<Void> sweep = expired == null ? Mono.empty() : sweep(key);
-        return written.flatMap(ok -> ok ? sweep.thenReturn(Known.of(record, 0)) : Mono.empty());
+        return written.flatMap(ok -> ok ? sweep.thenReturn(Known.of(record, 0, now)) : Mono.empty());
     }
 
     /** What became of a group's commit. */
     private enum Written {
         /** Committed and acknowledged by the record. */
         DONE,
+        /**
+         * Committed, as the record said when it was read again to settle it; its watermark may have moved meanwhile, so
+         * the next append reads the record rather than trust what this process knew.
+         */
+        SETTLED,
         /** Refused by a unique index: another commit took the version, or one of the ids is stored. */
         TAKEN,
         /** Removed again: the generation ended, or retention passed the version, meanwhile. */
@@ -407,10 +433,12 @@ final class MongoEventLog implements EventLog {
 
     /**
      * Rule 4 for a group: keeps the commits' expiry ahead of the thread's, inserts its commit at {@code head + 1} with
-     * the next batch of commits, then updates the record if it is still of this generation with the same watermark,
-     * which acknowledges. That compare-and-set is enough: the commit's primary key is free only if nothing follows
-     * {@code head} (or retention removed what did, and then the watermark moved). When the update did not match, the
-     * record settles whether the commit counts.
+     * the next batch of commits, then checks that the record is still of this generation with the same watermark, which
+     * acknowledges. That check is enough: the commit's primary key is free only if nothing follows {@code head} (or
+     * retention removed what did, and then the watermark moved). Where the record must change with the commit (version
+     * 1 with the thread's metadata, a TTL set, refreshed or removed), the check is a compare-and-set update of the
+     * record; otherwise it is a read of the record, and its head and time follow in the write-behind ({@link
+     * HeadWriteBehind}). When the check failed or its outcome is unknown, the record settles whether the commit counts.
      */
     private Mono<Written> commit(ThreadKey key, Known k, Plan plan) {
         long generation = k.generation();
@@ -423,15 +451,23 @@ final class MongoEventLog implements EventLog {
         Mono<Void> parts = batch.parts().isEmpty() ? Mono.empty()
                 : Mono.from(store.parts.insertMany(batch.parts(), new InsertManyOptions().ordered(true))).then();
         Document update = recordUpdate(k, plan.accepted.get(0), first, last, ttl, now, commitsExpire);
-        Known after = new Known(generation, last, k.deletedUpTo(), ttl, ttl > 0 ? now + ttl : 0, commitsExpire);
+        // only the head and time would change: reading the record acknowledges, and they follow behind
+        boolean headOnly = first > 1 && ttl == 0 && k.ttl() == 0 && k.expiresAt() == 0 && k.commitsExpireAt() == 0;
+        Known after = new Known(generation, last, k.deletedUpTo(), ttl, ttl > 0 ? now + ttl : 0, commitsExpire, Math.max(now, k.updatedAt()));
         return parts
                 .then(refreshCommitExpiry(key, k, ttl, first, now, commitsExpire))
-                .then(batcher.submit(key, new CommitBatcher.Write(batch.commit(), ThreadDocuments.live(key, generation, k.deletedUpTo()), update)))
+                .then(batcher.submit(key, new CommitBatcher.Write(batch.commit(), ThreadDocuments.live(key, generation, k.deletedUpTo()),
+                        headOnly ? null : update)))
                 .flatMap(outcome -> switch (outcome) {
-                    case COMMITTED -> Mono.just(Written.DONE);
+                    case COMMITTED -> {
+                        if (headOnly) {
+                            heads.raise(key, new HeadWriteBehind.Raise(generation, k.deletedUpTo(), last, now));
+                        }
+                        yield Mono.just(Written.DONE);
+                    }
                     case TAKEN -> discardParts(batch).thenReturn(Written.TAKEN);
                     case UNCONFIRMED -> settle(key, generation, first, last, update, 1)
-                            .flatMap(counts -> counts ? Mono.just(Written.DONE) : discard(batch).thenReturn(Written.LOST));
+                            .flatMap(counts -> counts ? Mono.just(Written.SETTLED) : discard(batch).thenReturn(Written.LOST));
                 })
                 .doOnNext(written -> {
                     if (written == Written.DONE) {
@@ -444,10 +480,10 @@ final class MongoEventLog implements EventLog {
     }
 
     /**
-     * Whether a commit whose record update is not known to have matched counts: not when its generation ended or
-     * retention's watermark reached it meanwhile; yes when the record's head is past it (a later commit builds on it);
-     * otherwise its update is applied to the record as it is now (the update only raises the head, to the commit's last,
-     * so applying it twice changes nothing).
+     * Whether a commit that its record did not acknowledge counts (the update or read of the record did not find it as
+     * expected, or failed): not when its generation ended or retention's watermark reached it meanwhile; yes when the
+     * record's head is past it (a later commit builds on it); otherwise its update is applied to the record as it is
+     * now (the update only raises the head, to the commit's last, so applying it twice changes nothing).
      */
     private Mono<Boolean> settle(ThreadKey key, long generation, long first, long last, Bson update, int attempt) {
         return record(key).flatMap(r -> {
@@ -581,7 +617,7 @@ final class MongoEventLog implements EventLog {
                 return Flux.empty();
             }
             long g = generation(r);
-            long hint = longOf(r, HEAD);
+            long hint = longOf(withKnownHead(key, r), HEAD);
             return window(key, g, hint, from, toVersion, limit)
                     .expand(w -> w.next() > toVersion || w.next() <= w.end() ? Mono.empty()
                             : window(key, g, hint, w.next(), toVersion, limit))
@@ -673,9 +709,13 @@ final class MongoEventLog implements EventLog {
     public Mono<Boolean> delete(ThreadKey key) {
         return store.run("delete " + key, Mono.defer(() -> {
                     known.remove(key);
+                    heads.forget(key);
                     return deleteAttempt(key, 1);
                 }))
-                .doFinally(s -> known.remove(key))
+                .doFinally(s -> {
+                    known.remove(key);
+                    heads.forget(key);
+                })
                 .doOnNext(existed -> {
                     if (existed) {
                         published.accept(key, 0L);
@@ -763,7 +803,10 @@ final class MongoEventLog implements EventLog {
                     .flatMap(records -> {
                         // the records' heads may lag their commits: all of the page's chains are followed at once
                         Map<ThreadKey, Document> byKey = new LinkedHashMap<>();
-                        records.forEach(d -> byKey.put(ThreadDocuments.keyOf(d), d));
+                        records.forEach(d -> {
+                            ThreadKey key = ThreadDocuments.keyOf(d);
+                            byKey.put(key, withKnownHead(key, d));
+                        });
                         return chains.tips(byKey).map(tips -> {
                             List<ThreadRecord> items = new ArrayList<>(byKey.size());
                             byKey.forEach((key, d) -> items.add(ThreadDocuments.toRecord(key, d, tips.get(key).head(), tips.get(key).updatedAt())));

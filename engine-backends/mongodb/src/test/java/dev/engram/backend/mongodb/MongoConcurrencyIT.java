@@ -1,6 +1,7 @@
 package dev.engram.backend.mongodb;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.engram.core.Engram;
 import dev.engram.core.VersionConflictException;
@@ -113,6 +114,43 @@ class MongoConcurrencyIT {
         assertThat(all).hasSize((int) total);
         Set<UUID> ids = new HashSet<>();
         all.forEach(e -> assertThat(ids.add(e.eventId())).isTrue());
+        one.close().block();
+        two.close().block();
+    }
+
+    /**
+     * This backend trusts the generation and head it last wrote; another one deletes the thread under it, between two
+     * appends, or between an append's commit and the read of the record that would acknowledge it.
+     */
+    @Test
+    void anAppendNeverLandsInAGenerationThatEndedUnderIt() {
+        Backend one = server.backend("ended", Clock.systemUTC());
+        Backend two = server.backend("ended", Clock.systemUTC());
+        ThreadKey key = ThreadKey.of("deleted");
+        long dead = one.events().append(append(key, ExpectedVersion.noThread(), List.of(event("a")))).block().generation();
+        one.events().append(append(key, ExpectedVersion.exactly(1), List.of(event("b")))).block();
+        assertThat(two.events().delete(key).block()).isTrue();
+        assertThatThrownBy(() -> one.events().append(append(key, ExpectedVersion.exactly(2), List.of(event("c")))).block())
+                .isInstanceOfSatisfying(VersionConflictException.class, e -> assertThat(e.actual()).isZero());
+        assertThat(server.documents("ended", "engram_commits", new de.bwaldvogel.mongo.bson.Document("g", dead)))
+                .as("nothing left in the deleted generation").isEmpty();
+        LogAppended created = one.events().append(append(key, ExpectedVersion.any(), List.of(event("d")))).block();
+        assertThat(created.firstVersion()).isEqualTo(1);
+        assertThat(created.generation()).isNotEqualTo(dead);
+        assertThat(two.events().read(key, 1, 99, 99).map(EventRecord::type).collectList().block()).containsExactly("d");
+
+        ThreadKey raced = ThreadKey.of("raced");
+        long ended = one.events().append(append(raced, ExpectedVersion.noThread(), List.of(event("x")))).block().generation();
+        one.events().append(append(raced, ExpectedVersion.exactly(1), List.of(event("y")))).block();
+        // the next read of a record is the one that would acknowledge the next commit: the record goes just before it
+        server.before("find", "threads", db -> db.resolveCollection("engram_threads", false)
+                .deleteDocuments(new de.bwaldvogel.mongo.bson.Document("_id", "default/raced/"), 1));
+        LogAppended again = one.events().append(append(raced, ExpectedVersion.any(), List.of(event("z")))).block();
+        assertThat(again.firstVersion()).as("appended again, to a new thread").isEqualTo(1);
+        assertThat(again.generation()).isNotEqualTo(ended);
+        assertThat(server.documents("ended", "engram_commits", new de.bwaldvogel.mongo.bson.Document("_id", "default/raced//" + ended + "/3")))
+                .as("the commit written to the ended generation was deleted").isEmpty();
+        assertThat(two.events().read(raced, 1, 99, 99).map(EventRecord::type).collectList().block()).containsExactly("z");
         one.close().block();
         two.close().block();
     }

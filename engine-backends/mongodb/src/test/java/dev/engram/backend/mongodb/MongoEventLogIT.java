@@ -42,6 +42,7 @@ class MongoEventLogIT {
 
     private static MongoTestServer server;
     private final MutableClock clock = new MutableClock(1_700_000_000_000L);
+    private String database;
     private Backend backend;
     private EventLog log;
 
@@ -57,7 +58,8 @@ class MongoEventLogIT {
 
     @BeforeEach
     void open(TestInfo info) {
-        backend = server.backend("log_" + info.getTestMethod().orElseThrow().getName(), clock);
+        database = "log_" + info.getTestMethod().orElseThrow().getName();
+        backend = server.backend(database, clock);
         log = backend.events();
     }
 
@@ -185,6 +187,43 @@ class MongoEventLogIT {
             assertThat(r.metadata()).doesNotContainKey("a.b$c%");
         });
         assertThat(log.list(new ThreadQuery("ten", Map.of("a.b$c%", "odd key"), null, 100)).block().items()).hasSize(29);
+    }
+
+    @Test
+    void listsFindsAndWatchesHeadsThatTheRecordDoesNotHaveYet() {
+        ThreadKey key = ThreadKey.of("behind");
+        log.append(append(key, ExpectedVersion.noThread(), List.of(event("a", 1)), null)).block();
+        Backend other = server.backend(database, clock);
+        // the record keeps the head of the first append: its updates (the write-behind's) are refused
+        server.refuse("update", "threads");
+        try {
+            for (long v = 2; v <= 4; v++) {
+                clock.advance(Duration.ofSeconds(1));
+                log.append(append(key, ExpectedVersion.exactly(v - 1), List.of(event("e" + v, 1)), null)).block();
+            }
+            assertThat(server.documents(database, "engram_threads", new de.bwaldvogel.mongo.bson.Document("_id", "default/behind/")))
+                    .singleElement().satisfies(r -> assertThat(r.get("head")).isEqualTo(1L));
+            for (EventLog l : List.of(log, other.events())) {
+                assertThat(l.list(ThreadQuery.of("default")).block().items()).as("listed right after the appends").singleElement()
+                        .satisfies(r -> {
+                            assertThat(r.version()).isEqualTo(4);
+                            assertThat(r.updatedAtMillis()).as("the time of the last append").isEqualTo(clock.millis());
+                        });
+                assertThat(l.find(key).block()).satisfies(r -> {
+                    assertThat(r.version()).isEqualTo(4);
+                    assertThat(r.updatedAtMillis()).isEqualTo(clock.millis());
+                });
+            }
+            StepVerifier.create(other.changes().heads(key).filter(h -> h >= 5).take(1))
+                    .as("another process's poller follows the commits")
+                    .then(() -> log.append(append(key, ExpectedVersion.exactly(4), List.of(event("e5", 1)), null)).block())
+                    .expectNext(5L)
+                    .expectComplete()
+                    .verify(Duration.ofSeconds(10));
+        } finally {
+            server.serveAll();
+            other.close().block();
+        }
     }
 
     @Test

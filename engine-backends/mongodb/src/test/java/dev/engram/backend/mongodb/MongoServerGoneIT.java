@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.model.ExpectedVersion;
 import dev.engram.core.model.ThreadKey;
+import dev.engram.core.model.ThreadQuery;
 import dev.engram.core.spi.Backend;
 import dev.engram.core.spi.EventRecord;
 import dev.engram.core.spi.LogAppend;
@@ -139,6 +140,44 @@ class MongoServerGoneIT {
             assertThat(created.generation()).as("the generation of the record the cut-off append left")
                     .isEqualTo(backend.events().find(key).block().generation());
             backend.close().block();
+        }
+    }
+
+    @Test
+    void appendsAcknowledgedBeforeTheirRecordCaughtUpAreThereAtTheirVersionsAfterARestart() {
+        try (MongoTestServer server = MongoTestServer.start()) {
+            Backend backend = server.backend("behind", Clock.systemUTC(), "commandTimeout", "2s");
+            ThreadKey key = ThreadKey.of("behind");
+            List<EventRecord> acknowledged = new ArrayList<>(List.of(event()));
+            backend.events().append(append(key, ExpectedVersion.noThread(), acknowledged.get(0))).block();
+            // from here on the record is never updated: neither the write-behind of its head nor the flush on close land
+            server.refuse("update", "threads");
+            for (long v = 2; v <= 3; v++) {
+                EventRecord e = event();
+                assertThat(backend.events().append(append(key, ExpectedVersion.exactly(v - 1), e)).block())
+                        .as("acknowledged without a record update").isEqualTo(new LogAppended(v, v, false));
+                acknowledged.add(e);
+            }
+            backend.close().block();
+            assertThat(server.documents("behind", "engram_threads", new de.bwaldvogel.mongo.bson.Document("_id", "default/behind/")))
+                    .singleElement().satisfies(r -> assertThat(r.get("head")).as("the record's head").isEqualTo(1L));
+
+            server.stop();
+            server.restart();
+            Backend reopened = server.backend("behind", Clock.systemUTC(), "commandTimeout", "2s");
+            assertThat(reopened.events().find(key).block().version()).isEqualTo(3);
+            assertThat(reopened.events().list(ThreadQuery.of("default")).block().items()).singleElement()
+                    .satisfies(r -> assertThat(r.version()).as("listed at its head").isEqualTo(3));
+            List<EventRecord> stored = reopened.events().read(key, 1, 99, 99).collectList().block();
+            assertThat(stored).extracting(EventRecord::version).containsExactly(1L, 2L, 3L);
+            for (int i = 0; i < 3; i++) {
+                assertThat(stored.get(i).samePayload(acknowledged.get(i))).isTrue();
+            }
+            assertThat(reopened.events().append(append(key, ExpectedVersion.exactly(3), acknowledged.get(2))).block())
+                    .as("a retry of the last one is answered").isEqualTo(new LogAppended(3, 3, true));
+            server.serveAll();
+            assertThat(reopened.events().append(append(key, ExpectedVersion.exactly(3), event())).block().firstVersion()).isEqualTo(4);
+            reopened.close().block();
         }
     }
 
