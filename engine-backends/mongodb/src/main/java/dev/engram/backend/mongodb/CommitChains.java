@@ -23,9 +23,9 @@ import reactor.core.publisher.Mono;
 /**
  * Heads as the commits say. Commits of a generation are contiguous and a record's {@code head} is never ahead of them,
  * so from the record's head (or retention's watermark, if higher) the commit ids {@code …/g/head+1} are followed until
- * none is found. Each step asks for the ids of the next {@value #STEP} versions at once (a head that lags by a few
- * single-event appends is found in one step), and many threads are followed together: one query by primary key per
- * step, for every chain that goes on.
+ * none is found. The first step asks for the ids of the next {@value #FIRST_STEP} versions at once (a head that lags by
+ * a few single-event appends is found in one step), each further step for twice as many (up to {@value #MAX_STEP}), and
+ * many threads are followed together: one query by primary key per step, for every chain that goes on.
  */
 final class CommitChains {
 
@@ -33,8 +33,9 @@ final class CommitChains {
     record Tip(long head, long updatedAt) {
     }
 
-    /** Versions after the end of a chain whose commit ids one step asks for. */
-    static final int STEP = 4;
+    /** Versions after the end of a chain whose commit ids the first step asks for, and the most any step asks for. */
+    static final int FIRST_STEP = 4;
+    static final int MAX_STEP = 64;
 
     private final MongoStore store;
 
@@ -56,18 +57,18 @@ final class CommitChains {
     Mono<Map<ThreadKey, Tip>> tips(Map<ThreadKey, Document> records) {
         Map<ThreadKey, Tip> tips = new HashMap<>();
         records.forEach((key, r) -> tips.put(key, start(r)));
-        return follow(records, tips, records.keySet()).thenReturn(tips);
+        return follow(records, tips, records.keySet(), FIRST_STEP).thenReturn(tips);
     }
 
     /** One step for each of {@code going} (their chains may go on after their tips), then the next for those that do. */
-    private Mono<Void> follow(Map<ThreadKey, Document> records, Map<ThreadKey, Tip> tips, Collection<ThreadKey> going) {
+    private Mono<Void> follow(Map<ThreadKey, Document> records, Map<ThreadKey, Tip> tips, Collection<ThreadKey> going, int step) {
         if (going.isEmpty()) {
             return Mono.empty();
         }
         Map<String, ThreadKey> ids = new HashMap<>();
         for (ThreadKey key : going) {
             long head = tips.get(key).head();
-            for (int i = 1; i <= STEP; i++) {
+            for (int i = 1; i <= step; i++) {
                 ids.put(CommitDocuments.id(key, generation(records.get(key)), head + i), key);
             }
         }
@@ -77,7 +78,7 @@ final class CommitChains {
                 .flatMap(found -> {
                     found.sort(Comparator.comparingLong(c -> longOf(c, CommitDocuments.FIRST)));
                     Map<ThreadKey, Long> asked = new HashMap<>();
-                    going.forEach(key -> asked.put(key, tips.get(key).head() + STEP));
+                    going.forEach(key -> asked.put(key, tips.get(key).head() + step));
                     for (Document commit : found) {
                         ThreadKey key = ids.get(commit.getString(ID));
                         Tip tip = key == null ? null : tips.get(key);
@@ -94,7 +95,7 @@ final class CommitChains {
                             next.add(key);
                         }
                     });
-                    return follow(records, tips, next);
+                    return follow(records, tips, next, Math.min(2 * step, MAX_STEP));
                 });
     }
 }
