@@ -106,6 +106,7 @@ final class HeadWriteBehind {
         return MongoStore.bounded(Mono.from(store.threads.bulkWrite(updates, new BulkWriteOptions().ordered(false))).then(), store.timeout())
                 // an update the server refused would be refused again: only an unanswered bulk is tried again
                 .onErrorResume(MongoBulkWriteException.class, e -> Mono.empty())
+                // a head raised again meanwhile stays queued for the next bulk
                 .then(Mono.fromRunnable(() -> heads.forEach(pending::remove)));
     }
 }
