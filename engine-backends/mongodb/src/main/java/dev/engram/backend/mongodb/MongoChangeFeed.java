@@ -5,7 +5,6 @@ import static dev.engram.backend.mongodb.ThreadDocuments.EXPIRES_AT;
 import static dev.engram.backend.mongodb.ThreadDocuments.GENERATION;
 import static dev.engram.backend.mongodb.ThreadDocuments.HEAD;
 import static dev.engram.backend.mongodb.ThreadDocuments.ID;
-import static dev.engram.backend.mongodb.ThreadDocuments.longOf;
 
 import com.mongodb.MongoSocketException;
 import com.mongodb.MongoTimeoutException;
@@ -205,7 +204,7 @@ final class MongoChangeFeed implements ChangeFeed {
         if (record == null || ThreadDocuments.isExpired(record, now)) {
             return 0;
         }
-        return Math.max(longOf(record, HEAD), longOf(record, DELETED_UP_TO));
+        return CommitChains.start(record).head();
     }
 
     // ---- change streams

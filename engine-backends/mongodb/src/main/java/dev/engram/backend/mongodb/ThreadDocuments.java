@@ -49,14 +49,6 @@ final class ThreadDocuments {
     }
 
     /**
-     * The thread's fields as one flat document: a filter that is exactly the keys of an index (plus more equalities) is
-     * what a server without a query planner, such as the in-process test server, can answer from the index.
-     */
-    static Document keyFields(ThreadKey key) {
-        return new Document(TENANT, key.tenant()).append(THREAD, key.threadId()).append(NAMESPACE, key.namespace());
-    }
-
-    /**
      * The record while it is of this generation and retention's watermark is {@code deletedUpTo}: the compare-and-set of
      * every record update an append makes. As one flat document of exactly the fields of an index, a server without a
      * query planner (the in-process test server) answers it from that index.
