@@ -13,6 +13,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.jspecify.annotations.Nullable;
@@ -20,6 +21,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 /**
  * Runs statements on pooled connections once the schema is migrated. Each statement is bounded by the operation
@@ -34,6 +36,10 @@ final class PostgresClient {
     private final ConnectionPool pool;
     private final PostgresMigrations migrations;
     private final AtomicReference<@Nullable Mono<Void>> ready = new AtomicReference<>();
+    /** Pooled connections handed out and not yet back in the pool: {@link #close} waits for them. */
+    private final AtomicInteger held = new AtomicInteger();
+    private final Sinks.Empty<Void> allBack = Sinks.empty();
+    private volatile boolean closing;
 
     private PostgresClient(PostgresSettings settings, PostgresqlConnectionFactory factory, ConnectionPool pool) {
         this.settings = settings;
@@ -115,21 +121,17 @@ final class PostgresClient {
 
     /** Runs one statement and collects its rows; driver errors are left untranslated. */
     <T> Mono<List<T>> rows(String sql, Function<Row, T> mapper, Object... params) {
-        return ready().then(Mono.usingWhen(pool.create(),
-                        c -> Flux.from(bind(c, sql, params).execute())
-                                .concatMap(result -> result.map((row, meta) -> mapper.apply(row)))
-                                .collectList(),
-                        Connection::close))
+        return ready().then(onConnection(c -> Flux.from(bind(c, sql, params).execute())
+                        .concatMap(result -> result.map((row, meta) -> mapper.apply(row)))
+                        .collectList()))
                 .timeout(settings.operationTimeout());
     }
 
     /** Runs one statement and emits the number of rows it changed; driver errors are left untranslated. */
     Mono<Long> changed(String sql, Object... params) {
-        return ready().then(Mono.usingWhen(pool.create(),
-                        c -> Flux.from(bind(c, sql, params).execute())
-                                .concatMap(result -> result.getRowsUpdated())
-                                .reduce(0L, Long::sum),
-                        Connection::close))
+        return ready().then(onConnection(c -> Flux.from(bind(c, sql, params).execute())
+                        .concatMap(result -> result.getRowsUpdated())
+                        .reduce(0L, Long::sum)))
                 .timeout(settings.operationTimeout());
     }
 
@@ -147,8 +149,32 @@ final class PostgresClient {
         return query("answering a ping", "SELECT 1", row -> 1).then();
     }
 
+    /**
+     * Runs {@code work} on a pooled connection and gives the connection back whatever happens, counted in {@link #held}
+     * until the pool has it again. A statement cancelled by a timeout or by a closing engine gives its connection back
+     * after the cancel; disposing the pool during that release can count it twice in the pool (the pool then fails its
+     * dispose with "Too many permits returned"), so {@link #close} waits for it.
+     */
+    private <T> Mono<T> onConnection(Function<Connection, Mono<T>> work) {
+        return Mono.usingWhen(pool.create().doOnNext(c -> held.incrementAndGet()), work, this::giveBack, (c, e) -> giveBack(c),
+                this::giveBack);
+    }
+
+    private Mono<Void> giveBack(Connection c) {
+        return Mono.from(c.close()).doFinally(s -> {
+            if (held.decrementAndGet() == 0 && closing) {
+                allBack.tryEmitEmpty();
+            }
+        });
+    }
+
+    /** Disposes the pool once every connection handed out is back (at most the operation timeout later). */
     Mono<Void> close() {
-        return pool.disposeLater();
+        return Mono.defer(() -> {
+            closing = true;
+            Mono<Void> back = held.get() == 0 ? Mono.empty() : allBack.asMono().timeout(settings.operationTimeout(), Mono.empty());
+            return back.then(pool.disposeLater());
+        });
     }
 
     private static Statement bind(Connection c, String sql, Object[] params) {
