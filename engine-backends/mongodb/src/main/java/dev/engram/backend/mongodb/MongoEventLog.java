@@ -374,16 +374,28 @@ final class MongoEventLog implements EventLog {
                                         hidden.add(s.eventId().toString());
                                     }
                                 }
-                                return releaseIds(commit.getString(ID), hidden);
+                                // retention passed the whole commit but stopped before removing it: remove it as it would
+                                return hidden.size() == events1.size() ? remove(commit) : releaseIds(commit.getString(ID), hidden);
                             }))
                             .then(Mono.fromRunnable(() -> answered.add(e.eventId())));
                 })
                 .then(Mono.fromSupplier(() -> found));
     }
 
-    /** Takes ids out of a commit's {@code ids}, so the unique index no longer holds them (the events stay, hidden). */
+    /**
+     * Takes ids out of a commit's {@code ids}, so the unique index no longer holds them (the events stay, hidden). Only
+     * ever some of them: a commit whose every event is hidden is removed instead (an empty {@code ids} is a key of its
+     * own in a unique index, which a second such commit of the generation would collide with).
+     */
     private Mono<Void> releaseIds(String commitId, List<String> ids) {
         return ids.isEmpty() ? Mono.empty() : Mono.from(store.commits.updateOne(eq(ID, commitId), Updates.pullAll(IDS, ids))).then();
+    }
+
+    /** Removes a commit, then its parts (parts that no commit refers to are never read; a commit without them would be corrupt). */
+    private Mono<Void> remove(Document commit) {
+        String batch = commit.getString(BATCH);
+        Mono<Void> parts = batch == null ? Mono.empty() : Mono.from(store.parts.deleteMany(eq(BATCH, batch))).then();
+        return Mono.from(store.commits.deleteOne(eq(ID, commit.getString(ID)))).then(parts);
     }
 
     /**
@@ -775,7 +787,7 @@ final class MongoEventLog implements EventLog {
         return Flux.from(store.commits.find(and(byGeneration(key, generation), lte(FIRST, upTo), gt(LAST, upTo)))
                         .projection(Projections.include(LAST, IDS)))
                 .concatMap(c -> {
-                    List<String> ids = c.getList(IDS, String.class, List.of());
+                    List<String> ids = CommitDocuments.ids(c);
                     long hidden = Math.max(0, Math.min(ids.size(), upTo - (longOf(c, LAST) - ids.size())));
                     return releaseIds(c.getString(ID), ids.subList(0, (int) hidden));
                 })

@@ -160,6 +160,61 @@ class MongoEventLogIT {
     }
 
     @Test
+    void oneEventCommitsHoldTheirIdAsAString() {
+        ThreadKey key = ThreadKey.of("ids");
+        EventRecord a = event("a", 1);
+        EventRecord b = event("b", 1);
+        log.append(append(key, ExpectedVersion.noThread(), List.of(a), null)).block();
+        log.append(append(key, ExpectedVersion.exactly(1), List.of(b, event("c", 1)), null)).block();
+        assertThat(commit(key, 1).get("ids")).isEqualTo(a.eventId().toString());
+        assertThat(commit(key, 2).get("ids")).isEqualTo(List.of(b.eventId().toString(), log.read(key, 3, 3, 1).blockFirst().eventId().toString()));
+
+        assertThat(log.append(append(key, ExpectedVersion.any(), List.of(a), null)).block())
+                .as("a retry of the one-event append").isEqualTo(new LogAppended(1, 1, true));
+        assertThatThrownBy(() -> log.append(append(key, ExpectedVersion.any(), List.of(event("d", 1), a), null)).block())
+                .as("its id inside a longer append").isInstanceOf(InvalidInputException.class);
+        assertThat(log.append(append(key, ExpectedVersion.any(), List.of(b), null)).block())
+                .as("an id of a longer append, alone: found in its list").isEqualTo(new LogAppended(2, 2, true));
+        assertThat(log.read(key, 1, 99, 99).count().block()).isEqualTo(3);
+    }
+
+    @Test
+    void idsRetentionHidButLeftAreFreeAgain() {
+        ThreadKey key = ThreadKey.of("leftover");
+        EventRecord a = event("a", 1);
+        EventRecord d = event("d", 1);
+        log.append(append(key, ExpectedVersion.noThread(), List.of(a), null)).block();
+        log.append(append(key, ExpectedVersion.exactly(1), List.of(event("b", 1)), null)).block();
+        log.append(append(key, ExpectedVersion.exactly(2), List.of(d, event("e", 1)), null)).block();
+        // the watermark moves, then the removal of the commits it covers fails
+        server.refuse("delete", "commits");
+        try {
+            assertThatThrownBy(() -> log.deleteEventsUpTo(key, 3).block()).isNotNull();
+        } finally {
+            server.serveAll();
+        }
+        assertThat(commit(key, 1)).as("left behind").isNotNull();
+        assertThat(log.read(key, 1, 99, 99).map(EventRecord::version).collectList().block()).containsExactly(4L);
+
+        assertThat(log.append(append(key, ExpectedVersion.any(), List.of(a), null)).block())
+                .as("a's event is gone, so its id is new again").isEqualTo(new LogAppended(5, 5, false));
+        assertThat(commit(key, 1)).as("the covered commit, removed as retention would have").isNull();
+        assertThat(log.append(append(key, ExpectedVersion.any(), List.of(d), null)).block())
+                .as("d's id, released from the commit that straddles the watermark").isEqualTo(new LogAppended(6, 6, false));
+        assertThat(commit(key, 3).get("ids")).as("what the straddler still holds").isEqualTo(List.of(
+                log.read(key, 4, 4, 1).blockFirst().eventId().toString()));
+        assertThat(log.read(key, 1, 99, 99).map(EventRecord::type).collectList().block()).containsExactly("e", "a", "d");
+    }
+
+    /** The commit of {@code key}'s generation whose first version is {@code first}, as stored; null when there is none. */
+    private de.bwaldvogel.mongo.bson.Document commit(ThreadKey key, long first) {
+        long generation = log.find(key).block().generation();
+        List<de.bwaldvogel.mongo.bson.Document> found = server.documents(database, "engram_commits",
+                new de.bwaldvogel.mongo.bson.Document("_id", ThreadDocuments.id(key) + "/" + generation + "/" + first));
+        return found.isEmpty() ? null : found.get(0);
+    }
+
+    @Test
     void listsByThreadAndNamespaceWithMetadataFiltersAndCursor() {
         List<String> ids = List.of("b", "B", "a.", "a-", "a", "Z", "_x", "0", "a_b", "ab");
         for (String id : ids) {
