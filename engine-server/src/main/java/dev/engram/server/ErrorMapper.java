@@ -66,18 +66,27 @@ public final class ErrorMapper {
             LOG.warn("Backend unavailable: {}", e.getMessage());
             return new ApiError(503, body(BACKEND_UNAVAILABLE, "the storage backend is unavailable; retry (appends with the same event ids)"));
         }
-        if (e instanceof CorruptDataException || e instanceof ConfigurationException) {
+        if (e instanceof CorruptDataException) {
             LOG.error("Server-side failure", e);
             return new ApiError(500, body(INTERNAL, e.getMessage()));
+        }
+        if (e instanceof ConfigurationException) {
+            // e.g. the backend refused the server's credentials: the details (users, databases) are the operator's, not the client's
+            LOG.error("Server misconfigured", e);
+            return new ApiError(500, body(INTERNAL, "the server is misconfigured (see its log); retrying does not help"));
         }
         LOG.error("Unexpected failure", e);
         return new ApiError(500, body(INTERNAL, "internal error"));
     }
 
-    /** Whether the failure is the backend's, for the backend-errors metric. */
+    /**
+     * Whether the failure is the backend's, for the backend-errors metric: unavailable, corrupt data, or (the only
+     * configuration failure a running server meets) its configuration refused by the backend.
+     */
     public static boolean isBackendFailure(Throwable failure) {
         Throwable e = unwrap(failure);
-        return e instanceof EngramTransientException && !(e instanceof SubscriberOverflowException) || e instanceof CorruptDataException;
+        return e instanceof EngramTransientException && !(e instanceof SubscriberOverflowException) || e instanceof CorruptDataException
+                || e instanceof ConfigurationException;
     }
 
     private static Object expected(VersionConflictException c) {

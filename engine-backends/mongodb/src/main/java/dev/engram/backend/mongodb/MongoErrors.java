@@ -4,18 +4,24 @@ import com.mongodb.ErrorCategory;
 import com.mongodb.MongoBulkWriteException;
 import com.mongodb.MongoCommandException;
 import com.mongodb.MongoException;
+import com.mongodb.MongoSecurityException;
+import com.mongodb.MongoServerException;
 import com.mongodb.MongoWriteException;
 import com.mongodb.bulk.BulkWriteError;
 import dev.engram.core.BackendUnavailableException;
+import dev.engram.core.ConfigurationException;
 import dev.engram.core.EngramException;
 import dev.engram.core.PayloadTooLargeException;
 import java.util.concurrent.TimeoutException;
 import org.bson.BsonMaximumSizeExceededException;
+import org.jspecify.annotations.Nullable;
 
 /** The one place that turns driver exceptions into Engram's. */
 final class MongoErrors {
 
     static final int DUPLICATE_KEY = 11000;
+    static final int UNAUTHORIZED = 13;
+    static final int AUTHENTICATION_FAILED = 18;
     static final long MAX_DOCUMENT_BYTES = 16L * 1024 * 1024;
 
     private MongoErrors() {
@@ -45,6 +51,11 @@ final class MongoErrors {
         if (e instanceof EngramException) {
             return e;
         }
+        Throwable refused = refusal(e);
+        if (refused != null) {
+            return new ConfigurationException("MongoDB refused the configured credentials (" + what + "): " + refused.getMessage()
+                    + "; check the url's user, password and authSource, and the user's roles on the database", e);
+        }
         if (e instanceof BsonMaximumSizeExceededException) {
             return new PayloadTooLargeException(what + ": a MongoDB document (16 MiB BSON limit)", MAX_DOCUMENT_BYTES + 1, MAX_DOCUMENT_BYTES);
         }
@@ -57,5 +68,20 @@ final class MongoErrors {
             return new BackendUnavailableException("MongoDB failed (" + what + "): " + e.getMessage(), e);
         }
         return e;
+    }
+
+    /**
+     * The server's refusal of the configured credentials somewhere in the causes of {@code e}, or null: authentication
+     * failed (on a new connection, or code 18), or the user may not run the command (code 13). Trying again meets the
+     * same refusal until the configuration or the server's users change.
+     */
+    private static @Nullable Throwable refusal(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof MongoSecurityException
+                    || t instanceof MongoServerException s && (s.getCode() == UNAUTHORIZED || s.getCode() == AUTHENTICATION_FAILED)) {
+                return t;
+            }
+        }
+        return null;
     }
 }

@@ -3,6 +3,7 @@ package dev.engram.backend.mongodb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.engram.core.ConfigurationException;
 import dev.engram.core.InvalidInputException;
 import dev.engram.core.NotFoundException;
 import dev.engram.core.PayloadTooLargeException;
@@ -204,6 +205,23 @@ class MongoEventLogIT {
         assertThat(commit(key, 3).get("ids")).as("what the straddler still holds").isEqualTo(List.of(
                 log.read(key, 4, 4, 1).blockFirst().eventId().toString()));
         assertThat(log.read(key, 1, 99, 99).map(EventRecord::type).collectList().block()).containsExactly("e", "a", "d");
+    }
+
+    @Test
+    void aUserWithoutTheRolesIsAConfigurationError() {
+        ThreadKey key = ThreadKey.of("denied");
+        server.unauthorized("insert", "commits");
+        try {
+            StepVerifier.create(log.append(append(key, ExpectedVersion.any(), List.of(event("a", 1)), null)))
+                    .expectErrorSatisfies(e -> assertThat(e).isInstanceOf(ConfigurationException.class)
+                            .hasMessageContaining("refused the configured credentials").hasMessageContaining("not authorized"))
+                    .verify(Duration.ofSeconds(10));
+        } finally {
+            server.serveAll();
+        }
+        assertThat(log.append(append(key, ExpectedVersion.any(), List.of(event("b", 1)), null)).block())
+                .as("once the user may write, the thread starts at version 1").usingRecursiveComparison().ignoringFields("generation")
+                .isEqualTo(new LogAppended(1, 1, false));
     }
 
     /** The commit of {@code key}'s generation whose first version is {@code first}, as stored; null when there is none. */

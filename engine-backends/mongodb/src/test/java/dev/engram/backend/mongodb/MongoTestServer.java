@@ -85,9 +85,18 @@ final class MongoTestServer implements AutoCloseable {
         memory.refused = new String[] {command, collection};
     }
 
-    /** Serves the commands {@link #refuse} named again. */
+    /**
+     * Every {@code command} on the collection named {@code collection} fails unapplied with MongoDB's "Unauthorized"
+     * (code 13), as for a user whose roles do not allow it, until {@link #serveAll()}.
+     */
+    void unauthorized(String command, String collection) {
+        memory.unauthorized = new String[] {command, collection};
+    }
+
+    /** Serves the commands {@link #refuse} or {@link #unauthorized} named again. */
     void serveAll() {
         memory.refused = null;
+        memory.unauthorized = null;
     }
 
     /**
@@ -124,6 +133,7 @@ final class MongoTestServer implements AutoCloseable {
         private volatile String[] goneAt;
         private volatile boolean gone;
         private volatile String[] refused;
+        private volatile String[] unauthorized;
         private volatile Before before;
 
         KeptBackend(de.bwaldvogel.mongo.MongoBackend delegate) {
@@ -159,6 +169,10 @@ final class MongoTestServer implements AutoCloseable {
             String[] no = refused;
             if (no != null && names(command, no[0], no[1])) {
                 throw new de.bwaldvogel.mongo.exception.MongoServerException("refused (test)");
+            }
+            String[] denied = unauthorized;
+            if (denied != null && names(command, denied[0], denied[1])) {
+                throw new de.bwaldvogel.mongo.exception.MongoServerError(13, "Unauthorized", "not authorized to execute command " + command.keySet().iterator().next() + " (test)");
             }
             Before b = before;
             if (b != null && names(command, b.command(), b.collection())) {

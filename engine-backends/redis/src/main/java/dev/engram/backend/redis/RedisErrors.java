@@ -1,6 +1,7 @@
 package dev.engram.backend.redis;
 
 import dev.engram.core.BackendUnavailableException;
+import dev.engram.core.ConfigurationException;
 import dev.engram.core.CorruptDataException;
 import dev.engram.core.EngramException;
 import io.lettuce.core.RedisCommandExecutionException;
@@ -13,13 +14,20 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
+import org.jspecify.annotations.Nullable;
 
 /** The one place where Lettuce and Redis failures become Engram's exceptions. */
 final class RedisErrors {
 
     /** Server replies that go away on their own: loading, failover, resharding, memory pressure, a busy script. */
     private static final List<String> TRANSIENT_REPLIES = List.of("LOADING", "BUSY", "CLUSTERDOWN", "TRYAGAIN", "MASTERDOWN",
-            "READONLY", "MOVED", "ASK", "OOM", "NOREPLICAS", "NOAUTH", "WRONGPASS");
+            "READONLY", "MOVED", "ASK", "OOM", "NOREPLICAS");
+    /**
+     * Replies that refuse the configured credentials: none given where the server needs them, a wrong user or password,
+     * a user whose ACL lacks a command or key. Trying again meets the same reply until the configuration or the
+     * server's users change.
+     */
+    private static final List<String> REFUSED_CREDENTIALS = List.of("NOAUTH", "WRONGPASS", "NOPERM");
 
     private RedisErrors() {
     }
@@ -34,6 +42,12 @@ final class RedisErrors {
         Throwable cause = e instanceof CompletionException && e.getCause() != null ? e.getCause() : e;
         if (cause instanceof EngramException) {
             return cause;
+        }
+        String refused = refusedCredentials(cause);
+        if (refused != null) {
+            // also when the connection could not be opened for it (Lettuce reports the reply as the cause)
+            return new ConfigurationException("Redis refused the configured credentials (" + what + "): " + refused
+                    + "; check the url, username and password, and the user's ACL", cause);
         }
         if (cause instanceof RedisCommandTimeoutException || cause instanceof TimeoutException) {
             return new BackendUnavailableException("Redis did not answer in time: " + what, cause);
@@ -57,5 +71,18 @@ final class RedisErrors {
             return new BackendUnavailableException("Redis connection failed during " + what + ": " + cause.getMessage(), cause);
         }
         return cause;
+    }
+
+    /** The reply of a refusal of the credentials somewhere in the causes of {@code e}, or null. */
+    private static @Nullable String refusedCredentials(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof RedisCommandExecutionException) {
+                String reply = String.valueOf(t.getMessage());
+                if (REFUSED_CREDENTIALS.contains(reply.split(" ", 2)[0].toUpperCase(Locale.ROOT))) {
+                    return reply;
+                }
+            }
+        }
+        return null;
     }
 }
