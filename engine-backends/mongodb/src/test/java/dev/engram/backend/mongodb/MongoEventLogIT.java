@@ -3,6 +3,7 @@ package dev.engram.backend.mongodb;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.ConfigurationException;
 import dev.engram.core.InvalidInputException;
 import dev.engram.core.NotFoundException;
@@ -190,7 +191,7 @@ class MongoEventLogIT {
         // the watermark moves, then the removal of the commits it covers fails
         server.refuse("delete", "commits");
         try {
-            assertThatThrownBy(() -> log.deleteEventsUpTo(key, 3).block()).isNotNull();
+            assertThatThrownBy(() -> log.deleteEventsUpTo(key, 3).block()).isInstanceOf(BackendUnavailableException.class);
         } finally {
             server.serveAll();
         }
