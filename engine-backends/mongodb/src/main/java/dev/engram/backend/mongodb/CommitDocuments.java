@@ -108,7 +108,7 @@ final class CommitDocuments {
     /**
      * The {@code ids} of a commit: the event id of a one-event append, as a string; the list of them otherwise. MongoDB
      * indexes and matches a string and an array holding it alike, and a string key spares a server the work of an
-     * array key (in the in-process test server, most of an insert's).
+     * array key (in the in-process test server, about 40% of an insert's).
      */
     private static Object idsValue(List<EventRecord> events) {
         if (events.size() == 1) {
