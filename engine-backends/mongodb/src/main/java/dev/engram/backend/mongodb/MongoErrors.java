@@ -12,9 +12,9 @@ import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.ConfigurationException;
 import dev.engram.core.EngramException;
 import dev.engram.core.PayloadTooLargeException;
+import dev.engram.core.spi.support.Causes;
 import java.util.concurrent.TimeoutException;
 import org.bson.BsonMaximumSizeExceededException;
-import org.jspecify.annotations.Nullable;
 
 /** The one place that turns driver exceptions into Engram's. */
 final class MongoErrors {
@@ -51,7 +51,7 @@ final class MongoErrors {
         if (e instanceof EngramException) {
             return e;
         }
-        Throwable refused = refusal(e);
+        Throwable refused = Causes.find(e, MongoErrors::refusesCredentials);
         if (refused != null) {
             return new ConfigurationException("MongoDB refused the configured credentials (" + what + "): " + refused.getMessage()
                     + "; check the url's user, password and authSource, and the user's roles on the database", e);
@@ -71,17 +71,12 @@ final class MongoErrors {
     }
 
     /**
-     * The server's refusal of the configured credentials somewhere in the causes of {@code e}, or null: authentication
-     * failed (on a new connection, or code 18), or the user may not run the command (code 13). Trying again meets the
-     * same refusal until the configuration or the server's users change.
+     * Whether the server refused the configured credentials: authentication failed (on a new connection, or code 18), or
+     * the user may not run the command (code 13). Trying again meets the same refusal until the configuration or the
+     * server's users change.
      */
-    private static @Nullable Throwable refusal(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof MongoSecurityException
-                    || t instanceof MongoServerException s && (s.getCode() == UNAUTHORIZED || s.getCode() == AUTHENTICATION_FAILED)) {
-                return t;
-            }
-        }
-        return null;
+    private static boolean refusesCredentials(Throwable t) {
+        return t instanceof MongoSecurityException
+                || t instanceof MongoServerException s && (s.getCode() == UNAUTHORIZED || s.getCode() == AUTHENTICATION_FAILED);
     }
 }

@@ -3,6 +3,7 @@ package dev.engram.backend.postgres;
 import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.ConfigurationException;
 import dev.engram.core.EngramException;
+import dev.engram.core.spi.support.Causes;
 import io.r2dbc.spi.R2dbcDataIntegrityViolationException;
 import io.r2dbc.spi.R2dbcException;
 import io.r2dbc.spi.R2dbcTimeoutException;
@@ -36,17 +37,17 @@ final class PostgresErrors {
 
     /**
      * Translates a failure of {@code what} (e.g. "appending to t"). A refusal of the configuration itself (see {@link
-     * #refusal}) is a {@link ConfigurationException}: trying again meets it again. Every other driver failure is transient
-     * from the caller's point of view: a lost connection, a timeout, a cancelled statement, a server shutting down.
-     * Duplicate keys are handled by the caller before getting here, because turning them into a conflict needs the
-     * actual head.
+     * #refusesConfiguration}) is a {@link ConfigurationException}: trying again meets it again. Every other driver
+     * failure is transient from the caller's point of view: a lost connection, a timeout, a cancelled statement, a
+     * server shutting down. Duplicate keys are handled by the caller before getting here, because turning them into a
+     * conflict needs the actual head.
      */
     static RuntimeException translate(Throwable t, String what) {
         if (t instanceof EngramException e) {
             return e;
         }
-        R2dbcException refused = refusal(t);
-        if (refused != null) {
+        // also when a connection could not be opened for it (the driver's refusal is then a cause)
+        if (Causes.find(t, c -> c instanceof R2dbcException e && refusesConfiguration(e.getSqlState())) instanceof R2dbcException refused) {
             return new ConfigurationException("PostgreSQL refused the configuration while " + what + ": [" + refused.getSqlState() + "] "
                     + refused.getMessage() + "; check the url, user and password, the database, and the user's privileges on the schema", t);
         }
@@ -59,18 +60,8 @@ final class PostgresErrors {
         return new BackendUnavailableException("PostgreSQL is unavailable while " + what + ": " + t, t);
     }
 
-    /**
-     * The server's refusal of the configured user or database somewhere in the causes of {@code t} (a failed connection
-     * carries it as a cause), or null: credentials refused (SQLSTATE class 28), a privilege missing (42501), no such
-     * database (3D000).
-     */
-    private static @Nullable R2dbcException refusal(Throwable t) {
-        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
-            if (c instanceof R2dbcException e && e.getSqlState() != null
-                    && (e.getSqlState().startsWith("28") || e.getSqlState().equals("42501") || e.getSqlState().equals("3D000"))) {
-                return e;
-            }
-        }
-        return null;
+    /** Credentials refused (SQLSTATE class 28), a privilege missing (42501), no such database (3D000). */
+    private static boolean refusesConfiguration(@Nullable String state) {
+        return state != null && (state.startsWith("28") || state.equals("42501") || state.equals("3D000"));
     }
 }

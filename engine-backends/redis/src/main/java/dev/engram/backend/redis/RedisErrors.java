@@ -4,6 +4,7 @@ import dev.engram.core.BackendUnavailableException;
 import dev.engram.core.ConfigurationException;
 import dev.engram.core.CorruptDataException;
 import dev.engram.core.EngramException;
+import dev.engram.core.spi.support.Causes;
 import io.lettuce.core.RedisCommandExecutionException;
 import io.lettuce.core.RedisCommandTimeoutException;
 import io.lettuce.core.RedisConnectionException;
@@ -14,7 +15,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.TimeoutException;
-import org.jspecify.annotations.Nullable;
 
 /** The one place where Lettuce and Redis failures become Engram's exceptions. */
 final class RedisErrors {
@@ -43,10 +43,10 @@ final class RedisErrors {
         if (cause instanceof EngramException) {
             return cause;
         }
-        String refused = refusedCredentials(cause);
+        // also when the connection could not be opened for it (Lettuce reports the reply as the cause)
+        Throwable refused = Causes.find(cause, t -> t instanceof RedisCommandExecutionException && REFUSED_CREDENTIALS.contains(replyCode(t)));
         if (refused != null) {
-            // also when the connection could not be opened for it (Lettuce reports the reply as the cause)
-            return new ConfigurationException("Redis refused the configured credentials (" + what + "): " + refused
+            return new ConfigurationException("Redis refused the configured credentials (" + what + "): " + refused.getMessage()
                     + "; check the url, username and password, and the user's ACL", cause);
         }
         if (cause instanceof RedisCommandTimeoutException || cause instanceof TimeoutException) {
@@ -57,7 +57,7 @@ final class RedisErrors {
         }
         if (cause instanceof RedisCommandExecutionException) {
             String reply = String.valueOf(cause.getMessage());
-            String code = reply.split(" ", 2)[0].toUpperCase(Locale.ROOT);
+            String code = replyCode(cause);
             if (TRANSIENT_REPLIES.contains(code)) {
                 return new BackendUnavailableException("Redis refused " + what + " for now: " + reply, cause);
             }
@@ -73,16 +73,8 @@ final class RedisErrors {
         return cause;
     }
 
-    /** The reply of a refusal of the credentials somewhere in the causes of {@code e}, or null. */
-    private static @Nullable String refusedCredentials(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof RedisCommandExecutionException) {
-                String reply = String.valueOf(t.getMessage());
-                if (REFUSED_CREDENTIALS.contains(reply.split(" ", 2)[0].toUpperCase(Locale.ROOT))) {
-                    return reply;
-                }
-            }
-        }
-        return null;
+    /** The error code a server reply starts with ({@code WRONGTYPE}, {@code NOPERM}, ...). */
+    private static String replyCode(Throwable reply) {
+        return String.valueOf(reply.getMessage()).split(" ", 2)[0].toUpperCase(Locale.ROOT);
     }
 }
